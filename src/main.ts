@@ -1,0 +1,132 @@
+/**
+ * The composition root: the only place where adapters (database, key vault, HTTP) are wired
+ * to the use cases. `deed serve` calls startServer with the validated config.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { pino, type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { createAuthenticator } from './accounts/authenticate.js';
+import { ensureAdminAccount } from './accounts/ensure-admin.js';
+import type { Config } from './config/index.js';
+import type { JoinServerDeps } from './joinserver/index.js';
+import { Sealer, generatePassword, hashPassword, loadMasterKeyRing, verifyPassword } from './keyvault/index.js';
+import { createStores, migrateToLatest, openDatabase } from './storage/index.js';
+import { buildHttpApp } from './transport/http/build-app.js';
+import { createMetrics } from './transport/http/metrics.js';
+import { packageVersion } from './version.js';
+
+/** A running server. */
+export interface RunningServer {
+  readonly httpUrl: string;
+  readonly httpsUrl: string | null;
+  close(): Promise<void>;
+}
+
+/** Paths a log line must never carry, whatever a future change logs by mistake. */
+const REDACT = [
+  'req.headers.authorization', 'headers.authorization', 'password', '*.password', 'token', '*.token',
+  'appKey', '*.appKey', 'nwkKey', '*.nwkKey', 'kek', '*.kek', 'AESKey', '*.AESKey', '*.*.AESKey',
+];
+
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'deed' } });
+}
+
+/** Opens storage and the key vault, creates the first admin, and starts the listeners. */
+export async function startServer(config: Config, options: { logger?: Logger; announce?: (line: string) => void } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+
+  const handle = await openDatabase(config.database.url, { log: (msg) => logger.info(msg) });
+  await migrateToLatest(handle);
+  const stores = createStores(handle);
+  const keyRing = await loadMasterKeyRing({
+    dataDir: config.dataDir,
+    ...(config.masterKey !== undefined ? { masterKey: config.masterKey } : {}),
+    ...(config.previousMasterKeys !== undefined ? { previousMasterKeys: config.previousMasterKeys } : {}),
+    log: (msg) => logger.info(msg),
+  });
+  const vault = new Sealer(keyRing.ring);
+  logger.info({ database: handle.dialect, masterKeySource: keyRing.source, masterKeyId: keyRing.ring.activeKeyId }, 'storage and key vault ready');
+
+  const admin = await ensureAdminAccount(stores.accounts, { hash: hashPassword, generatePassword }, config.adminPassword);
+  if (admin.generatedPassword !== undefined) {
+    announce(`Created the account "admin" with the password ${admin.generatedPassword}`);
+    announce('It is shown only this once: keep it somewhere safe (or set DEED_ADMIN_PASSWORD before the first start).');
+  } else if (admin.created) {
+    announce('Created the account "admin" with the password from DEED_ADMIN_PASSWORD.');
+  }
+
+  const metrics = createMetrics();
+  const joinServer: JoinServerDeps = {
+    devices: stores.devices,
+    peers: stores.peers,
+    vault,
+    clock: { now: () => new Date() },
+    random: { bytes: (n) => randomBytes(n) },
+    settings: config.joinServer,
+  };
+  const deps = {
+    joinServer,
+    devices: stores.devices,
+    peers: stores.peers,
+    vault,
+    auth: createAuthenticator(stores.accounts, { verify: verifyPassword }),
+    metrics,
+    ping: stores.ping,
+    logger,
+    bodyLimit: config.http.bodyLimit,
+    version: packageVersion(),
+  };
+
+  const apps: FastifyInstance[] = [];
+  try {
+    const http = await buildHttpApp(deps);
+    apps.push(http);
+    await http.listen({ host: config.http.host, port: config.http.port });
+    const httpUrl = urlOf('http', http);
+    let httpsUrl: string | null = null;
+    if (config.https !== undefined) {
+      const https = await buildHttpApp(deps, {
+        key: readFileSync(config.https.key),
+        cert: readFileSync(config.https.cert),
+        ...(config.https.clientCa !== undefined ? { ca: readFileSync(config.https.clientCa) } : {}),
+        requestCert: config.https.clientCa !== undefined,
+        rejectUnauthorized: false,
+      });
+      apps.push(https);
+      // A client that presents a certificate the client CA did not sign is refused outright;
+      // a client with no certificate may still authenticate with a bearer token.
+      https.server.on('secureConnection', (socket: TLSSocket) => {
+        if (!socket.authorized && socket.getPeerCertificate() !== null && Object.keys(socket.getPeerCertificate()).length > 0) {
+          logger.warn({ reason: String(socket.authorizationError) }, 'refused a TLS client certificate');
+          socket.destroy();
+        }
+      });
+      await https.listen({ host: config.http.host, port: config.https.port });
+      httpsUrl = urlOf('https', https);
+    }
+    logger.info({ http: httpUrl, https: httpsUrl }, 'Deed is listening');
+    return {
+      httpUrl,
+      httpsUrl,
+      async close() {
+        for (const app of apps) await app.close();
+        await handle.close();
+      },
+    };
+  } catch (err) {
+    for (const app of apps) await app.close().catch(() => undefined);
+    await handle.close();
+    throw err;
+  }
+}
+
+function urlOf(scheme: 'http' | 'https', app: FastifyInstance): string {
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${scheme}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+}

@@ -1,0 +1,20 @@
+import { LorawanError } from '../lorawan/index.js';
+import { InvalidInputError } from './errors.js';
+
+/** Runs a lorawan parser and turns its error into an InvalidInputError naming `field`. */
+export function parseField<T>(field: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof LorawanError) throw new InvalidInputError(`${field}: ${err.message}`, field);
+    throw err;
+  }
+}
+
+/** A short printable identifier (AS-ID, KEK label): 1..255 characters, no control characters. */
+export function parseIdentifier(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 255 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new InvalidInputError(`${field}: expected 1 to 255 printable characters`, field);
+  }
+  return value;
+}

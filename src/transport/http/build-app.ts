@@ -1,0 +1,72 @@
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../../accounts/authenticate.js';
+import type { DeviceStore, Sealed } from '../../devices/device.js';
+import type { JoinServerDeps } from '../../joinserver/index.js';
+import type { PeerStore } from '../../peers/peer.js';
+import { accountRoutes } from './account-routes.js';
+import { biRoutes } from './bi/bi-route.js';
+import { deviceRoutes } from './device-routes.js';
+import { healthRoutes } from './health-routes.js';
+import type { Metrics } from './metrics.js';
+import { peerRoutes } from './peer-routes.js';
+import { installProblemHandlers } from './problem.js';
+
+/** Everything the HTTP API calls: use-case dependencies, built in main.ts. */
+export interface HttpAppDeps {
+  readonly joinServer: JoinServerDeps;
+  readonly devices: DeviceStore;
+  readonly peers: PeerStore;
+  readonly vault: { seal(plaintext: Uint8Array, context: string): Sealed };
+  readonly auth: Authenticator;
+  readonly metrics: Metrics;
+  readonly ping: () => Promise<void>;
+  readonly logger: Logger;
+  readonly bodyLimit: number;
+  readonly version: string;
+}
+
+/**
+ * The Fastify app factory. Called once per listener (HTTP, and HTTPS with client certificates),
+ * with `https` options for the latter; the routes are the same.
+ */
+export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimit,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ...(https !== undefined ? { https } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
+
+  installProblemHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Deed API',
+        version: deps.version,
+        description: 'Device claiming and LoRaWAN Join Server. Management endpoints take HTTP Basic credentials; '
+          + '`POST /api/bi` takes LoRaWAN Backend Interfaces messages from registered peers (bearer token or TLS client certificate).',
+      },
+      components: {
+        securitySchemes: {
+          basic: { type: 'http', scheme: 'basic' },
+          peerToken: { type: 'http', scheme: 'bearer', description: 'A Backend Interfaces peer token' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { metrics: deps.metrics, ping: deps.ping });
+  await app.register(biRoutes, { joinServer: deps.joinServer, metrics: deps.metrics });
+  await app.register(accountRoutes, { auth: deps.auth });
+  await app.register(deviceRoutes, { devices: deps.devices, vault: deps.vault, auth: deps.auth });
+  await app.register(peerRoutes, { peers: deps.peers, vault: deps.vault, auth: deps.auth });
+  return app;
+}
