@@ -9,5 +9,6 @@ export default defineConfig({
     // End-to-end tests start real server processes; two cores, so keep parallelism modest.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -3,7 +3,7 @@
  * to the use cases. `deed serve` calls startServer with the validated config.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { pino, type Logger } from 'pino';
@@ -40,6 +40,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
   const logger = options.logger ?? createLogger(config.log.level);
   const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
 
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const handle = await openDatabase(config.database.url, { log: (msg) => logger.info(msg) });
   await migrateToLatest(handle);
   const stores = createStores(handle);
@@ -74,7 +75,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     devices: stores.devices,
     peers: stores.peers,
     vault,
-    auth: createAuthenticator(stores.accounts, { verify: verifyPassword }),
+    auth: createAuthenticator(stores.accounts, { verify: verifyPassword, hash: hashPassword }),
     metrics,
     ping: stores.ping,
     logger,

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { UnauthorizedError } from '../shared/errors.js';
 import type { AccountRecord, AccountStore } from './account.js';
 
 /** Password hashing, injected (scrypt in keyvault/password-hash.ts). */
 export interface PasswordVerifier {
   verify(password: string, stored: string): Promise<boolean>;
+  hash(password: string): Promise<string>;
 }
 
 export interface Authenticator {
@@ -23,6 +24,9 @@ export function createAuthenticator(
   const cacheMs = options.cacheMs ?? 30_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { account: AccountRecord; expires: number }>();
+  // A hash of a password nobody knows, checked when the account is unknown so that timing does
+  // not tell which usernames exist.
+  let dummyHash: Promise<string> | undefined;
 
   return {
     async authenticate(username, password) {
@@ -31,8 +35,8 @@ export function createAuthenticator(
       if (hit !== undefined && hit.expires > now()) return hit.account;
       cache.delete(key);
       const account = await accounts.getByUsername(username);
-      // Verify against a dummy hash when the account is unknown, so timing does not reveal it.
-      const ok = await passwords.verify(password, account?.passwordHash ?? DUMMY_HASH);
+      dummyHash ??= passwords.hash(randomBytes(16).toString('hex'));
+      const ok = await passwords.verify(password, account?.passwordHash ?? (await dummyHash));
       if (account === null || !ok || account.disabled) throw new UnauthorizedError('wrong username or password');
       if (cache.size > 10_000) cache.clear();
       cache.set(key, { account, expires: now() + cacheMs });
@@ -40,6 +44,3 @@ export function createAuthenticator(
     },
   };
 }
-
-/** scrypt hash of a random password nobody knows; see keyvault/password-hash.ts for the format. */
-const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

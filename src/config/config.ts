@@ -1,0 +1,79 @@
+/** Log levels, as pino names them. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A log level; `silent` logs nothing. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The plain HTTP listener (management API, Backend Interfaces, console). */
+export interface HttpConfig {
+  /** Listen address for HTTP and HTTPS. Default `0.0.0.0`. */
+  readonly host: string;
+  /** Default 8580. */
+  readonly port: number;
+  /**
+   * Largest request body the management API accepts, bytes. Default 1 MiB. The Backend
+   * Interfaces endpoint has its own fixed 32 KiB limit.
+   */
+  readonly bodyLimit: number;
+}
+
+/** The HTTPS listener; present only when `https.port` is set. Paths are absolute and were readable at load. */
+export interface HttpsConfig {
+  readonly port: number;
+  /** PEM certificate (chain) file. */
+  readonly cert: string;
+  /** PEM private key file. */
+  readonly key: string;
+  /** PEM CA bundle that client certificates (Backend Interfaces peers) must chain to. */
+  readonly clientCa?: string;
+}
+
+/** Where data lives. */
+export interface DatabaseConfig {
+  /**
+   * `sqlite:<absolute path>` (or `sqlite::memory:`), or a `postgres://` / `postgresql://` URL.
+   * May hold a password: print it only through `redactConfig`.
+   */
+  readonly url: string;
+  readonly dialect: 'sqlite' | 'postgres';
+}
+
+/** Join Server behaviour (structurally the Join Server's `JoinServerSettings`). */
+export interface JoinServerConfig {
+  /**
+   * How many used DevNonces to remember per device that picks random DevNonces (LoRaWAN before
+   * 1.0.4), to refuse replayed join requests. Default 256, range 1..16384. A DevNonce has 65,536
+   * possible values; a random-nonce device that joins a few times a day takes months to reach
+   * 256 joins, and 256 nonces are one small JSON column per device. Older nonces are forgotten
+   * first, so a replay of a very old join request becomes possible only after that many joins.
+   */
+  readonly devNonceHistory: number;
+  /** Session keys kept per device, for AppSKeyReq. Default 10, range 1..1000. */
+  readonly sessionKeysPerDevice: number;
+  /** Send session keys in the clear, with an empty KEK label, to a peer that has no KEK. Default false. */
+  readonly allowUnwrappedKeys: boolean;
+  /** The Backend Interfaces `Lifetime` of a session, seconds; 0 (default) means no limit. */
+  readonly sessionLifetimeSeconds: number;
+}
+
+/**
+ * The server's configuration: parsed once at boot by `loadConfig`, deeply frozen. Paths are
+ * absolute. `JSON.stringify` and `util.inspect` of it show secrets as `[redacted]`.
+ */
+export interface Config {
+  /** The YAML file read, if any (absolute). */
+  readonly configFile?: string;
+  /** Data directory (absolute): SQLite database and master-key ring file. Default `./data`. */
+  readonly dataDir: string;
+  readonly http: HttpConfig;
+  readonly https?: HttpsConfig;
+  readonly database: DatabaseConfig;
+  /** DEED_MASTER_KEY as given (checked by the key vault's parser). Secret. */
+  readonly masterKey?: string;
+  /** DEED_MASTER_KEY_PREVIOUS, comma-separated. Secret. */
+  readonly previousMasterKeys?: string;
+  /** Password for the `admin` account created on first start. Secret. */
+  readonly adminPassword?: string;
+  readonly log: { readonly level: LogLevel };
+  readonly joinServer: JoinServerConfig;
+}

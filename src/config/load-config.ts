@@ -1,0 +1,284 @@
+import { closeSync, openSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { KeyVaultError } from '../keyvault/errors.js';
+import { parseMasterKey, parseMasterKeyList } from '../keyvault/master-key-source.js';
+import { LOG_LEVELS, type Config, type DatabaseConfig, type HttpsConfig, type LogLevel } from './config.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { readConfigFile, type ConfigFileValues } from './read-config-file.js';
+import { attachRedaction } from './redact-config.js';
+import { SETTINGS, type SettingName } from './settings.js';
+
+/** Inputs of {@link loadConfig}. */
+export interface LoadConfigInput {
+  /** The environment (`process.env`). Variables set to an empty string count as unset, except DEED_MASTER_KEY. */
+  readonly env: NodeJS.ProcessEnv;
+  /** YAML config file (from `--config`); when omitted, DEED_CONFIG from `env`, if set. */
+  readonly file?: string | undefined;
+  /** Base of relative paths given in the environment or by default. Default `process.cwd()`. */
+  readonly cwd?: string | undefined;
+}
+
+/** A raw value, where it came from, and how to name it in a message. */
+interface RawValue {
+  readonly value: unknown;
+  readonly name: string;
+  /** Directory relative paths are resolved against: cwd for env, the file's directory for the file. */
+  readonly base: string;
+}
+
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
+
+/** A value as a message may show it (non-secret settings only). */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'a list';
+  return value === null ? 'null' : `a ${typeof value === 'object' ? 'mapping' : typeof value}`;
+}
+
+/** Reads settings from env and file, collecting every problem instead of stopping at the first. */
+class SettingReader {
+  readonly issues: ConfigIssue[] = [];
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly file: ConfigFileValues | undefined,
+    private readonly cwd: string,
+  ) {}
+
+  raw(setting: SettingName): RawValue | undefined {
+    const fromEnv = this.env[setting.env];
+    if (fromEnv !== undefined && (fromEnv !== '' || setting === SETTINGS.masterKey)) {
+      return { value: fromEnv, name: setting.env, base: this.cwd };
+    }
+    const fromFile = this.file?.values.get(setting.path);
+    if (this.file !== undefined && fromFile !== undefined) {
+      return { value: fromFile, name: `${setting.path} in ${this.file.path}`, base: dirname(this.file.path) };
+    }
+    return undefined;
+  }
+
+  problem(name: string, message: string): undefined {
+    this.issues.push({ setting: name, message });
+    return undefined;
+  }
+
+  integer(setting: SettingName, min: number, max: number): number | undefined {
+    const raw = this.raw(setting);
+    if (raw === undefined) return undefined;
+    const { value } = raw;
+    const parsed = typeof value === 'number' ? value : typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
+    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    return this.problem(raw.name, `expected an integer from ${min} to ${max}, got ${show(value)}`);
+  }
+
+  boolean(setting: SettingName): boolean | undefined {
+    const raw = this.raw(setting);
+    if (raw === undefined) return undefined;
+    if (typeof raw.value === 'boolean') return raw.value;
+    const word = typeof raw.value === 'string' || typeof raw.value === 'number' ? String(raw.value).trim().toLowerCase() : '';
+    const parsed = Object.hasOwn(BOOLEAN_WORDS, word) ? BOOLEAN_WORDS[word] : undefined;
+    if (parsed !== undefined) return parsed;
+    return this.problem(raw.name, `expected true or false (or 1/0, yes/no), got ${show(raw.value)}`);
+  }
+
+  logLevel(setting: SettingName): LogLevel | undefined {
+    const raw = this.raw(setting);
+    if (raw === undefined) return undefined;
+    const word = typeof raw.value === 'string' ? raw.value.trim().toLowerCase() : '';
+    const level = LOG_LEVELS.find((candidate) => candidate === word);
+    if (level !== undefined) return level;
+    return this.problem(raw.name, `expected one of ${LOG_LEVELS.join(', ')}, got ${show(raw.value)}`);
+  }
+
+  /** A non-empty string; secrets are never shown. */
+  text(setting: SettingName): { value: string; raw: RawValue } | undefined {
+    const raw = this.raw(setting);
+    if (raw === undefined) return undefined;
+    if (typeof raw.value === 'string' && raw.value.trim() !== '') return { value: raw.value, raw };
+    if (setting.secret) {
+      const hint = typeof raw.value === 'string' ? 'it is empty' : 'expected a string (quote it in YAML)';
+      return this.problem(raw.name, `invalid value: ${hint}`);
+    }
+    return this.problem(raw.name, `expected a non-empty string, got ${show(raw.value)}`);
+  }
+
+  /** A file path, resolved to an absolute path. */
+  path(setting: SettingName): { path: string; name: string } | undefined {
+    const text = this.text(setting);
+    return text === undefined ? undefined : { path: resolve(text.raw.base, text.value.trim()), name: text.raw.name };
+  }
+
+  host(setting: SettingName): string | undefined {
+    const text = this.text(setting);
+    if (text === undefined) return undefined;
+    const host = text.value.trim().replace(/^\[(.*)\]$/, '$1');
+    if (/^[A-Za-z0-9.:%_-]+$/.test(host)) return host;
+    return this.problem(text.raw.name, `expected a host name or IP address, got ${show(text.value)}`);
+  }
+
+  masterKey(): string | undefined {
+    const raw = this.raw(SETTINGS.masterKey);
+    if (raw !== undefined && typeof raw.value === 'string' && raw.value.trim() === '') {
+      return this.problem(raw.name, 'invalid value: set but empty; unset it to keep the master keys in the data directory instead');
+    }
+    const text = this.text(SETTINGS.masterKey);
+    if (text === undefined) return undefined;
+    return this.keyvaultCheck(text.raw.name, () => parseMasterKey(text.value, text.raw.name)) ? text.value : undefined;
+  }
+
+  previousMasterKeys(): string | undefined {
+    const raw = this.raw(SETTINGS.previousMasterKeys);
+    if (raw === undefined) return undefined;
+    // The file may list them; the key vault takes one comma-separated string.
+    const value = Array.isArray(raw.value) && raw.value.every((v) => typeof v === 'string') ? raw.value.join(',') : raw.value;
+    if (typeof value !== 'string') return this.problem(raw.name, 'invalid value: expected a comma-separated string or a list of strings');
+    if (value.trim() === '') return undefined;
+    return this.keyvaultCheck(raw.name, () => parseMasterKeyList(value, raw.name)) ? value : undefined;
+  }
+
+  /** Runs a key-vault parser; its messages start with the setting's name and never contain the value. */
+  private keyvaultCheck(name: string, check: () => unknown): boolean {
+    try {
+      check();
+      return true;
+    } catch (error) {
+      if (!(error instanceof KeyVaultError)) throw error;
+      const setting = typeof error.details?.['setting'] === 'string' ? error.details['setting'] : name;
+      const message = error.message.startsWith(`${setting}: `) ? error.message.slice(setting.length + 2) : error.message;
+      this.problem(setting, `invalid value: ${message}`);
+      return false;
+    }
+  }
+
+  database(dataDir: string): DatabaseConfig | undefined {
+    const text = this.text(SETTINGS.databaseUrl);
+    if (text === undefined) return { url: `sqlite:${join(dataDir, 'deed.db')}`, dialect: 'sqlite' };
+    const url = text.value.trim();
+    const name = text.raw.name;
+    if (/^postgres(ql)?:\/\//i.test(url)) {
+      try {
+        new URL(url);
+      } catch {
+        return this.problem(name, 'not a valid PostgreSQL URL (value not shown: it may contain a password)');
+      }
+      return { url, dialect: 'postgres' };
+    }
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
+    if (scheme !== undefined && scheme.toLowerCase() !== 'sqlite') {
+      return this.problem(name, `unsupported database "${scheme}:": expected sqlite:<path> or a postgres:// URL`);
+    }
+    let path = url.replace(/^sqlite:/i, '');
+    if (path.startsWith('//')) path = path.slice(2);
+    if (path === ':memory:') return { url: 'sqlite::memory:', dialect: 'sqlite' };
+    if (path === '') return this.problem(name, 'expected sqlite:<path> or a postgres:// URL, got an empty SQLite path');
+    return { url: `sqlite:${isAbsolute(path) ? path : resolve(text.raw.base, path)}`, dialect: 'sqlite' };
+  }
+
+  /** Checks a TLS file can be read now, so a typo fails at boot and not at the first connection. */
+  readableFile(file: { path: string; name: string }): string | undefined {
+    try {
+      if (!statSync(file.path).isFile()) return this.problem(file.name, `${file.path} is not a file`);
+      closeSync(openSync(file.path, 'r'));
+      return file.path;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return this.problem(file.name, `file ${file.path} does not exist`);
+      return this.problem(file.name, `file ${file.path} cannot be read (${code ?? 'error'})`);
+    }
+  }
+
+  https(httpPort: number | undefined): HttpsConfig | undefined {
+    const port = this.integer(SETTINGS.httpsPort, 1, 65535);
+    const portGiven = this.raw(SETTINGS.httpsPort) !== undefined;
+    const files = {
+      cert: this.path(SETTINGS.tlsCert),
+      key: this.path(SETTINGS.tlsKey),
+      clientCa: this.path(SETTINGS.tlsClientCa),
+    };
+    if (!portGiven) {
+      for (const [field, file] of Object.entries(files)) {
+        if (file !== undefined) {
+          this.problem(file.name, `set, but ${SETTINGS.httpsPort.env} (https.port) is not; the ${field === 'clientCa' ? 'client CA' : `TLS ${field}`} is only used by the HTTPS listener`);
+        }
+      }
+      return undefined;
+    }
+    const required = (file: { path: string; name: string } | undefined, setting: SettingName): string | undefined =>
+      file === undefined
+        ? this.problem(`${setting.env} (${setting.path})`, `required when the HTTPS port is set`)
+        : this.readableFile(file);
+    const cert = required(files.cert, SETTINGS.tlsCert);
+    const key = required(files.key, SETTINGS.tlsKey);
+    const clientCa = files.clientCa === undefined ? undefined : this.readableFile(files.clientCa);
+    if (port !== undefined && port === httpPort) {
+      this.problem(this.raw(SETTINGS.httpsPort)?.name ?? SETTINGS.httpsPort.env, `must differ from the HTTP port (${httpPort})`);
+    }
+    if (port === undefined || cert === undefined || key === undefined || (files.clientCa !== undefined && clientCa === undefined)) {
+      return undefined;
+    }
+    return { port, cert, key, ...(clientCa === undefined ? {} : { clientCa }) };
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Builds the server configuration from the environment and, optionally, a YAML file whose keys
+ * are the dotted paths of {@link SETTINGS} (`http.port`, `joinServer.devNonceHistory`, …). The
+ * environment overrides the file; relative paths in the file are relative to the file's
+ * directory, those from the environment to `cwd`. Returns a deeply frozen object. Throws
+ * ConfigError (`invalid_config`) listing every bad setting by name; an unknown key in the file
+ * is an error too.
+ */
+export function loadConfig(input: LoadConfigInput): Config {
+  const cwd = input.cwd ?? process.cwd();
+  const fileName = input.file ?? (input.env['DEED_CONFIG'] === '' ? undefined : input.env['DEED_CONFIG']);
+  const file = fileName === undefined ? undefined : readConfigFile(resolve(cwd, fileName));
+  const reader = new SettingReader(input.env, file, cwd);
+  reader.issues.push(...(file?.issues ?? []));
+
+  const dataDir = reader.path(SETTINGS.dataDir)?.path ?? resolve(cwd, 'data');
+  const httpPort = reader.integer(SETTINGS.httpPort, 1, 65535) ?? 8580;
+  const http = {
+    host: reader.host(SETTINGS.httpHost) ?? '0.0.0.0',
+    port: httpPort,
+    bodyLimit: reader.integer(SETTINGS.httpBodyLimit, 1024, 1024 ** 3) ?? 1024 * 1024,
+  };
+  const https = reader.https(httpPort);
+  const database = reader.database(dataDir);
+  const masterKey = reader.masterKey();
+  const previousMasterKeys = reader.previousMasterKeys();
+  const adminPassword = reader.text(SETTINGS.adminPassword)?.value;
+  const log = { level: reader.logLevel(SETTINGS.logLevel) ?? 'info' };
+  const joinServer = {
+    // 256: of 65,536 possible DevNonces, a random-nonce device joining a few times a day takes
+    // months to use 256, and 256 numbers are one small JSON column per device.
+    devNonceHistory: reader.integer(SETTINGS.devNonceHistory, 1, 16384) ?? 256,
+    sessionKeysPerDevice: reader.integer(SETTINGS.sessionKeysPerDevice, 1, 1000) ?? 10,
+    allowUnwrappedKeys: reader.boolean(SETTINGS.allowUnwrappedKeys) ?? false,
+    sessionLifetimeSeconds: reader.integer(SETTINGS.sessionLifetimeSeconds, 0, 2 ** 31 - 1) ?? 0,
+  };
+  if (reader.issues.length > 0 || database === undefined) throw new ConfigError(reader.issues);
+
+  const config: Config = {
+    ...(file === undefined ? {} : { configFile: file.path }),
+    dataDir,
+    http,
+    ...(https === undefined ? {} : { https }),
+    database,
+    ...(masterKey === undefined ? {} : { masterKey }),
+    ...(previousMasterKeys === undefined ? {} : { previousMasterKeys }),
+    ...(adminPassword === undefined ? {} : { adminPassword }),
+    log,
+    joinServer,
+  };
+  attachRedaction(config);
+  return deepFreeze(config);
+}

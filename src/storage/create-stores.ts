@@ -1,0 +1,45 @@
+import { sql } from 'kysely';
+import type { AccountStore } from '../accounts/account.js';
+import type { DeviceStore } from '../devices/device.js';
+import type { SealedValueStore } from '../keyvault/sealed-value-store.js';
+import type { PeerStore } from '../peers/peer.js';
+import { createAccountRepository } from './account-repository.js';
+import type { DatabaseHandle } from './database-handle.js';
+import { createDeviceRepository, type DeviceRepositoryOptions } from './device-repository.js';
+import { createPeerRepository } from './peer-repository.js';
+import { createSealedValueRepository } from './sealed-value-repository.js';
+
+/** Every storage port, over one open (and migrated) database. */
+export interface Stores {
+  readonly devices: DeviceStore;
+  readonly peers: PeerStore;
+  readonly accounts: AccountStore;
+  readonly sealedValues: SealedValueStore;
+  /** Resolves when the database answers a trivial query (readiness probe); a plain function. */
+  readonly ping: () => Promise<void>;
+}
+
+/** Options of {@link createStores}. */
+export interface CreateStoresOptions {
+  /** Source of `createdAt` / `updatedAt`; the system clock by default. */
+  readonly now?: () => Date;
+  /** See {@link DeviceRepositoryOptions.sqliteFastPath}; on by default. */
+  readonly sqliteFastPath?: boolean;
+}
+
+/** Builds the stores over `handle`. Call `migrateToLatest(handle)` first. */
+export function createStores(handle: DatabaseHandle, options: CreateStoresOptions = {}): Stores {
+  const clock = options.now === undefined ? {} : { now: options.now };
+  return {
+    devices: createDeviceRepository(
+      handle,
+      options.sqliteFastPath === undefined ? clock : { ...clock, sqliteFastPath: options.sqliteFastPath },
+    ),
+    peers: createPeerRepository(handle, clock),
+    accounts: createAccountRepository(handle, clock),
+    sealedValues: createSealedValueRepository(handle),
+    ping: async () => {
+      await sql`select 1`.execute(handle.db);
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { DeviceRecord, NewDevice, SessionRecord } from '../devices/device.js';
+import {
+  type DeviceRow,
+  fromDbBoolean,
+  fromDbTimestamp,
+  type NewDeviceRow,
+  type NewSessionRow,
+  type SessionRow,
+  toDbBoolean,
+  toDbTimestamp,
+} from './schema.js';
+
+/** EUIs, NetIDs and session key ids are stored as upper-case hex. */
+export function normalizeHex(value: string): string {
+  return value.toUpperCase();
+}
+
+/** The `devices` row of a new device, with empty LoRaWAN state and version 1. */
+export function newDeviceRow(device: NewDevice, now: Date): NewDeviceRow {
+  const at = toDbTimestamp(now);
+  return {
+    dev_eui: normalizeHex(device.devEui),
+    join_eui: normalizeHex(device.joinEui),
+    mac_version: device.macVersion,
+    app_key: device.appKey,
+    nwk_key: device.nwkKey,
+    home_net_id: device.homeNetId,
+    home_ns_id: device.homeNsId,
+    as_id: device.asId,
+    resets_join_nonces: toDbBoolean(device.resetsJoinNonces),
+    last_dev_nonce: null,
+    used_dev_nonces: '[]',
+    last_join_nonce: 0,
+    version: 1,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+/** Maps a `devices` row (from either dialect) to the domain record. */
+export function deviceFromRow(row: DeviceRow): DeviceRecord {
+  return {
+    devEui: row.dev_eui,
+    joinEui: row.join_eui,
+    macVersion: row.mac_version,
+    appKey: row.app_key,
+    nwkKey: row.nwk_key,
+    homeNetId: row.home_net_id,
+    homeNsId: row.home_ns_id,
+    asId: row.as_id,
+    resetsJoinNonces: fromDbBoolean(row.resets_join_nonces),
+    lastDevNonce: row.last_dev_nonce,
+    usedDevNonces: parseNonces(row.used_dev_nonces),
+    lastJoinNonce: row.last_join_nonce,
+    version: row.version,
+    createdAt: fromDbTimestamp(row.created_at),
+    updatedAt: fromDbTimestamp(row.updated_at),
+  };
+}
+
+/** `used_dev_nonces` as stored: a JSON array of integers. */
+export function serializeNonces(nonces: readonly number[]): string {
+  return JSON.stringify(nonces);
+}
+
+function parseNonces(text: string): readonly number[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed) || !parsed.every((n) => Number.isInteger(n))) {
+    throw new Error('devices.used_dev_nonces is not a JSON array of integers');
+  }
+  return parsed as number[];
+}
+
+/** The `session_keys` row of a session. */
+export function sessionRow(session: SessionRecord): NewSessionRow {
+  return {
+    dev_eui: normalizeHex(session.devEui),
+    session_key_id: normalizeHex(session.sessionKeyId),
+    mac_version: session.macVersion,
+    join_nonce: session.joinNonce,
+    dev_nonce: session.devNonce,
+    net_id: session.netId,
+    as_id: session.asId,
+    nwk_s_key: session.nwkSKey,
+    f_nwk_s_int_key: session.fNwkSIntKey,
+    s_nwk_s_int_key: session.sNwkSIntKey,
+    nwk_s_enc_key: session.nwkSEncKey,
+    app_s_key: session.appSKey,
+    created_at: toDbTimestamp(session.createdAt),
+  };
+}
+
+/** Maps a `session_keys` row (from either dialect) to the domain record. */
+export function sessionFromRow(row: SessionRow): SessionRecord {
+  return {
+    devEui: row.dev_eui,
+    sessionKeyId: row.session_key_id,
+    macVersion: row.mac_version,
+    joinNonce: row.join_nonce,
+    devNonce: row.dev_nonce,
+    netId: row.net_id,
+    asId: row.as_id,
+    nwkSKey: row.nwk_s_key,
+    fNwkSIntKey: row.f_nwk_s_int_key,
+    sNwkSIntKey: row.s_nwk_s_int_key,
+    nwkSEncKey: row.nwk_s_enc_key,
+    appSKey: row.app_s_key,
+    createdAt: fromDbTimestamp(row.created_at),
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * Storage: SQLite (better-sqlite3) and PostgreSQL (pg) behind one Kysely schema, implementing the
+ * storage ports of devices, peers, accounts and the key vault.
+ *
+ * ```ts
+ * const handle = await openDatabase(config.database.url, { log });
+ * await migrateToLatest(handle);
+ * const stores = createStores(handle);
+ * // ...
+ * await handle.close();
+ * ```
+ */
+export { openDatabase, type OpenDatabaseOptions } from './open-database.js';
+export type { DatabaseHandle, PostgresHandle, SqlDialect, SqliteHandle } from './database-handle.js';
+export { parseDatabaseUrl, redactDatabaseUrl, type DatabaseLocation } from './database-url.js';
+export { migrateToLatest, type MigrateOptions } from './migrate-to-latest.js';
+export { createStores, type CreateStoresOptions, type Stores } from './create-stores.js';
+export { createDeviceRepository, type DeviceRepositoryOptions } from './device-repository.js';
+export { createPeerRepository, type PeerRepositoryOptions } from './peer-repository.js';
+export { createAccountRepository, type AccountRepositoryOptions } from './account-repository.js';
+export { createSealedValueRepository } from './sealed-value-repository.js';
+export { MigrationFailedError, StorageUnavailableError } from './errors.js';
+export type { Database } from './schema.js';

@@ -1,0 +1,18 @@
+import type { Migration } from 'kysely';
+import type { SqlDialect } from '../database-handle.js';
+import { initialPostgres } from './postgres/0001-initial.js';
+import { initialSqlite } from './sqlite/0001-initial.js';
+
+/**
+ * Every migration of each dialect, by name. Names sort in the order they run; both dialects
+ * keep the same names so a schema version means the same thing on either. Listed statically
+ * (no directory scanning) so they run the same from `src/` under tsx and from `dist/`.
+ */
+export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<string, Migration>>>> = {
+  sqlite: {
+    '0001-initial': initialSqlite,
+  },
+  postgres: {
+    '0001-initial': initialPostgres,
+  },
+};

@@ -1,0 +1,119 @@
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { Sealed } from '../devices/device.js';
+import type { MacVersion } from '../lorawan/mac-version.js';
+import type { PeerKind } from '../peers/peer.js';
+import type { Role } from '../accounts/account.js';
+
+/**
+ * A boolean column: `boolean` on PostgreSQL, integer 0/1 on SQLite. Always written as 0/1
+ * (PostgreSQL accepts '0'/'1' as boolean input); read it with `fromDbBoolean`.
+ */
+export type BooleanColumn = ColumnType<boolean | number, 0 | 1, 0 | 1>;
+
+/**
+ * A point in time: `timestamptz` on PostgreSQL (read back as a Date), ISO-8601 UTC text with
+ * milliseconds on SQLite (`2024-05-01T12:00:00.000Z`, which sorts chronologically). Always
+ * written as ISO text; read it with `fromDbTimestamp`.
+ */
+export type TimestampColumn = ColumnType<Date | string, string, string>;
+
+/** `devices`: one row per device, keyed by upper-case hex DevEUI. */
+export interface DevicesTable {
+  dev_eui: string;
+  join_eui: string;
+  mac_version: MacVersion;
+  /** Sealed under `device:<DevEUI>:appKey`. */
+  app_key: Sealed | null;
+  /** Sealed under `device:<DevEUI>:nwkKey`. */
+  nwk_key: Sealed | null;
+  home_net_id: string | null;
+  home_ns_id: string | null;
+  as_id: string | null;
+  resets_join_nonces: BooleanColumn;
+  last_dev_nonce: number | null;
+  /** JSON array of numbers, e.g. `[1,2,3]`. */
+  used_dev_nonces: string;
+  last_join_nonce: number;
+  /** Incremented on every change; joins commit against the version they read. */
+  version: number;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+}
+
+/** `session_keys`: the last N sessions per device; primary key (dev_eui, session_key_id). */
+export interface SessionKeysTable {
+  dev_eui: string;
+  session_key_id: string;
+  mac_version: MacVersion;
+  join_nonce: number;
+  dev_nonce: number;
+  net_id: string;
+  as_id: string | null;
+  /** Each sealed under `session:<DevEUI>:<SessionKeyID>:<field>`. */
+  nwk_s_key: Sealed | null;
+  f_nwk_s_int_key: Sealed | null;
+  s_nwk_s_int_key: Sealed | null;
+  nwk_s_enc_key: Sealed | null;
+  app_s_key: Sealed;
+  created_at: TimestampColumn;
+}
+
+/** `peers`: Backend Interfaces peers (Network and Application Servers). */
+export interface PeersTable {
+  id: string;
+  kind: PeerKind;
+  net_id: string | null;
+  ns_id: string | null;
+  as_id: string | null;
+  token_hash: string | null;
+  cert_fingerprint: string | null;
+  kek_label: string | null;
+  /** Sealed under `peer:<id>:kek`. */
+  kek: Sealed | null;
+  created_at: TimestampColumn;
+}
+
+/** `accounts`: people and robots that log in. */
+export interface AccountsTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: Role;
+  disabled: BooleanColumn;
+  created_at: TimestampColumn;
+}
+
+/** The Kysely database type shared by both dialects. */
+export interface Database {
+  devices: DevicesTable;
+  session_keys: SessionKeysTable;
+  peers: PeersTable;
+  accounts: AccountsTable;
+}
+
+export type DeviceRow = Selectable<DevicesTable>;
+export type SessionRow = Selectable<SessionKeysTable>;
+export type PeerRow = Selectable<PeersTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type NewDeviceRow = Insertable<DevicesTable>;
+export type NewSessionRow = Insertable<SessionKeysTable>;
+
+/** Reads a boolean column of either dialect. */
+export function fromDbBoolean(value: boolean | number): boolean {
+  return value === true || value === 1;
+}
+
+/** Writes a boolean column of either dialect. */
+export function toDbBoolean(value: boolean): 0 | 1 {
+  return value ? 1 : 0;
+}
+
+/** Reads a timestamp column of either dialect. */
+export function fromDbTimestamp(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+/** Writes a timestamp column of either dialect. */
+export function toDbTimestamp(value: Date): string {
+  return value.toISOString();
+}

@@ -1,0 +1,118 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const DEED_BIN = join(REPO_ROOT, 'dist/src/cli/main.js');
+export const ADMIN_PASSWORD = 'test-admin-password-1';
+
+/** A temporary data directory, removed by the returned function. */
+export function tempDir(prefix = 'deed-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A `deed serve` process on a free port. */
+export interface DeedServer {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly process: ChildProcess;
+  /** Everything the process wrote so far (stdout logs and stderr). */
+  output(): string;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly dataDir?: string;
+  readonly databaseUrl?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly port?: number;
+}
+
+/** Starts `deed serve` (from dist/) and resolves once it listens. */
+export async function startDeed(options: StartOptions = {}): Promise<DeedServer> {
+  const port = options.port ?? (await freePort());
+  const dataDir = options.dataDir ?? tempDir().path;
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? '/tmp',
+    DEED_DATA_DIR: dataDir,
+    DEED_HTTP_HOST: '127.0.0.1',
+    DEED_HTTP_PORT: String(port),
+    DEED_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    DEED_LOG_LEVEL: 'info',
+    ...(options.databaseUrl !== undefined ? { DEED_DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
+  };
+  const child = spawn(process.execPath, [DEED_BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`deed serve did not start within 20 s:\n${out}`)), 20_000);
+    const check = () => {
+      if (out.includes('Deed is serving on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`deed serve exited with ${code} before listening:\n${out}`));
+    });
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    process: child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs the `deed` CLI synchronously. */
+export function runDeed(
+  args: readonly string[],
+  options: { env?: Readonly<Record<string, string>>; input?: string; url?: string } = {},
+): { code: number; stdout: string; stderr: string; json<T = unknown>(): T } {
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? '/tmp',
+    XDG_CONFIG_HOME: join(tmpdir(), 'deed-test-no-config'),
+    ...(options.url !== undefined ? { DEED_URL: options.url, DEED_USERNAME: 'admin', DEED_PASSWORD: ADMIN_PASSWORD } : {}),
+    ...options.env,
+  };
+  const r = spawnSync(process.execPath, [DEED_BIN, ...args], { env, input: options.input ?? '', encoding: 'utf8', timeout: 60_000 });
+  return {
+    code: r.status ?? -1,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    json<T>() {
+      try {
+        return JSON.parse(r.stdout) as T;
+      } catch {
+        throw new Error(`deed ${args.join(' ')} printed no JSON (exit ${r.status}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      }
+    },
+  };
+}
