@@ -12,6 +12,8 @@ import { DeedError } from '../shared/deed-error.js';
  * - `missing_nwk_key` / `missing_app_key`: the device lacks the root key its MAC version needs.
  * - `unwrap_failed`: RFC 3394 key unwrap failed its integrity check (wrong KEK or tampered data).
  * - `invalid_argument`: a numeric field is out of range or an argument has the wrong type.
+ * - `invalid_qr`: a device QR code text (TR005 or a draft) cannot be parsed, or a `DeviceQr`
+ *   cannot be written as TR005 (missing JoinEUI/ProfileID, a value containing `:`).
  */
 export type LorawanErrorCode =
   | 'invalid_hex'
@@ -23,7 +25,8 @@ export type LorawanErrorCode =
   | 'missing_nwk_key'
   | 'missing_app_key'
   | 'unwrap_failed'
-  | 'invalid_argument';
+  | 'invalid_argument'
+  | 'invalid_qr';
 
 /**
  * Error thrown by the LoRaWAN core. Messages name the offending field and, at most, its length or

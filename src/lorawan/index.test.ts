@@ -14,6 +14,8 @@ const EXPECTED_EXPORTS = [
   'JOIN_REQUEST_BYTES', 'decodeJoinRequest', 'computeJoinRequestMic', 'verifyJoinRequestMic', 'encodeJoinRequest',
   'deriveSessionKeys10', 'deriveSessionKeys11', 'deriveJsIntKey', 'deriveJsEncKey', 'selectRootKeys',
   'DL_SETTINGS_OPT_NEG', 'JOIN_REQ_TYPE_JOIN_REQUEST', 'buildJoinAccept10', 'buildJoinAccept11', 'decodeJoinAccept',
+  // tr005/ device QR codes
+  'DEVICE_QR_FORMATS', 'MAX_DEVICE_QR_BYTES', 'parseDeviceQr', 'formatDeviceQr',
 ].sort();
 
 describe('src/lorawan public API', () => {
@@ -23,7 +25,7 @@ describe('src/lorawan public API', () => {
 
   it('does not export internals', () => {
     const names: string[] = Object.keys(lorawan);
-    for (const internal of ['borrowKeyBytes', 'FixedIdentifier', 'checkMhdr', 'asUint8Array', 'reversedCopy']) {
+    for (const internal of ['borrowKeyBytes', 'FixedIdentifier', 'checkMhdr', 'asUint8Array', 'reversedCopy', 'readExtensions', 'invalidQr']) {
       expect(names).not.toContain(internal);
     }
   });

@@ -39,3 +39,4 @@ export {
   decodeJoinAccept,
 } from './join-accept.js';
 export { wrapKey, unwrapKey } from './key-wrap.js';
+export * from './tr005/index.js';
