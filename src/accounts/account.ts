@@ -15,7 +15,7 @@ export type NewAccount = Omit<AccountRecord, 'createdAt' | 'disabled'> & { reado
 
 /** Storage port for accounts. */
 export interface AccountStore {
-  /** Throws StorageError `already_exists` when the username is taken. */
+  /** Throws AlreadyExistsError (`already_exists`) when the username is taken. */
   create(account: NewAccount): Promise<AccountRecord>;
   getByUsername(username: string): Promise<AccountRecord | null>;
   list(): Promise<AccountRecord[]>;

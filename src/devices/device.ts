@@ -91,7 +91,7 @@ export interface JoinCommit {
 
 /** Storage port for devices and their sessions. */
 export interface DeviceStore {
-  /** Throws StorageError `already_exists` when the DevEUI is taken. */
+  /** Throws AlreadyExistsError (`already_exists`) when the DevEUI is taken. */
   create(device: NewDevice): Promise<DeviceRecord>;
   get(devEui: string): Promise<DeviceRecord | null>;
   /** Ordered by DevEUI; `after` is an exclusive DevEUI cursor. */

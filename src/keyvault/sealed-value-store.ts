@@ -12,6 +12,6 @@ export interface SealedValueStore {
    */
   resealAll(
     reseal: (sealed: Sealed, context: string) => Sealed | null,
-    options: { readonly batchSize: number; readonly onProgress?: (examined: number, resealed: number) => void },
+    options: { readonly batchSize: number; readonly onProgress?: (examined: number, resealed: number) => void | Promise<void> },
   ): Promise<{ examined: number; resealed: number }>;
 }

@@ -25,7 +25,7 @@ export type NewPeer = Omit<PeerRecord, 'createdAt'>;
 
 /** Storage port for peers. */
 export interface PeerStore {
-  /** Throws StorageError `already_exists` when the id, token hash or fingerprint is taken. */
+  /** Throws AlreadyExistsError (`already_exists`) when the id, token hash or fingerprint is taken. */
   create(peer: NewPeer): Promise<PeerRecord>;
   get(id: string): Promise<PeerRecord | null>;
   list(): Promise<PeerRecord[]>;

@@ -5,7 +5,7 @@ import type { SealedValueStore } from '../keyvault/sealed-value-store.js';
 import type { PeerStore } from '../peers/peer.js';
 import { createAccountRepository } from './account-repository.js';
 import type { DatabaseHandle } from './database-handle.js';
-import { createDeviceRepository, type DeviceRepositoryOptions } from './device-repository.js';
+import { createDeviceRepository, type JoinPath } from './device-repository.js';
 import { createPeerRepository } from './peer-repository.js';
 import { createSealedValueRepository } from './sealed-value-repository.js';
 
@@ -23,8 +23,8 @@ export interface Stores {
 export interface CreateStoresOptions {
   /** Source of `createdAt` / `updatedAt`; the system clock by default. */
   readonly now?: () => Date;
-  /** See {@link DeviceRepositoryOptions.sqliteFastPath}; on by default. */
-  readonly sqliteFastPath?: boolean;
+  /** See `DeviceRepositoryOptions.joinPath`; `native` by default. */
+  readonly joinPath?: JoinPath;
 }
 
 /** Builds the stores over `handle`. Call `migrateToLatest(handle)` first. */
@@ -33,7 +33,7 @@ export function createStores(handle: DatabaseHandle, options: CreateStoresOption
   return {
     devices: createDeviceRepository(
       handle,
-      options.sqliteFastPath === undefined ? clock : { ...clock, sqliteFastPath: options.sqliteFastPath },
+      options.joinPath === undefined ? clock : { ...clock, joinPath: options.joinPath },
     ),
     peers: createPeerRepository(handle, clock),
     accounts: createAccountRepository(handle, clock),

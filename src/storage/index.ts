@@ -15,7 +15,7 @@ export type { DatabaseHandle, PostgresHandle, SqlDialect, SqliteHandle } from '.
 export { parseDatabaseUrl, redactDatabaseUrl, type DatabaseLocation } from './database-url.js';
 export { migrateToLatest, type MigrateOptions } from './migrate-to-latest.js';
 export { createStores, type CreateStoresOptions, type Stores } from './create-stores.js';
-export { createDeviceRepository, type DeviceRepositoryOptions } from './device-repository.js';
+export { createDeviceRepository, type DeviceRepositoryOptions, type JoinPath } from './device-repository.js';
 export { createPeerRepository, type PeerRepositoryOptions } from './peer-repository.js';
 export { createAccountRepository, type AccountRepositoryOptions } from './account-repository.js';
 export { createSealedValueRepository } from './sealed-value-repository.js';

@@ -25,6 +25,10 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * `sqlite:` + path, or `:memory:`), opened with WAL, `synchronous = NORMAL`, a 5 s busy timeout
  * and foreign keys on. Does not migrate: call `migrateToLatest` next.
  *
+ * Open one handle per SQLite file per process: better-sqlite3 waits for a lock synchronously, so
+ * a second handle in the same process blocks the event loop (up to the busy timeout) while the
+ * first one holds a write transaction across an `await`. Separate processes are fine.
+ *
  * @throws StorageUnavailableError naming the file or the URL (password redacted).
  */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {

@@ -2,8 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { DeviceRecord, JoinCommit } from '../devices/device.js';
 import { type SqliteHandle, withSqliteConnection } from './database-handle.js';
 import { deviceFromRow, normalizeHex, serializeNonces, sessionRow } from './device-rows.js';
-import type { DeviceRow, NewSessionRow } from './schema.js';
-import { toDbTimestamp } from './schema.js';
+import { type DeviceRow, type NewSessionRow, toDbTimestamp } from './schema.js';
 import { translateUniqueViolation } from './unique-violation.js';
 
 /** The join hot path on SQLite: reading a device and committing a join. */

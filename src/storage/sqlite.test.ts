@@ -32,7 +32,7 @@ const target = {
 };
 
 describeStoreContract('storage contract: SQLite', target);
-describeStoreContract('storage contract: SQLite, portable Kysely join path', { ...target, stores: { sqliteFastPath: false } });
+describeStoreContract('storage contract: SQLite, portable Kysely join path', { ...target, stores: { joinPath: 'portable' } });
 
 describe('SQLite specifics', () => {
   it('opens with WAL, synchronous NORMAL, a busy timeout and foreign keys', async () => {
@@ -76,16 +76,17 @@ describe('SQLite specifics', () => {
   it('lets exactly one commit win when two processes race on one file', async () => {
     const path = join(dir, 'race.db');
     const handle = await openDatabase(path);
+    let version = 0;
     try {
       await migrateToLatest(handle);
-      await createStores(handle).devices.create(fixtures.device(1));
+      version = (await createStores(handle).devices.create(fixtures.device(1))).version;
     } finally {
       await handle.close();
     }
     const startAt = String(Date.now() + 2_000);
     const reports = await Promise.all([
-      runRaceWorker([path, fixtures.eui(1), '50', startAt]),
-      runRaceWorker([path, fixtures.eui(1), '50', startAt]),
+      runRaceWorker([path, fixtures.eui(1), '50', String(version), startAt]),
+      runRaceWorker([path, fixtures.eui(1), '50', String(version), startAt]),
     ]);
     expect(reports[0]!.won + reports[1]!.won).toBe(1);
   });
