@@ -13,6 +13,7 @@ import { ensureAdminAccount } from './accounts/ensure-admin.js';
 import type { Config } from './config/index.js';
 import type { JoinServerDeps } from './joinserver/index.js';
 import { Sealer, generatePassword, hashPassword, loadMasterKeyRing, verifyPassword } from './keyvault/index.js';
+import { cachePeerLookups } from './peers/peer-cache.js';
 import { createStores, migrateToLatest, openDatabase } from './storage/index.js';
 import { buildHttpApp } from './transport/http/build-app.js';
 import { createMetrics } from './transport/http/metrics.js';
@@ -62,9 +63,11 @@ export async function startServer(config: Config, options: { logger?: Logger; an
   }
 
   const metrics = createMetrics();
+  // Every JoinReq looks up its caller and the device's AS: remember peers for a second.
+  const peers = cachePeerLookups(stores.peers);
   const joinServer: JoinServerDeps = {
     devices: stores.devices,
-    peers: stores.peers,
+    peers,
     vault,
     clock: { now: () => new Date() },
     random: { bytes: (n) => randomBytes(n) },
@@ -73,7 +76,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
   const deps = {
     joinServer,
     devices: stores.devices,
-    peers: stores.peers,
+    peers,
     vault,
     auth: createAuthenticator(stores.accounts, { verify: verifyPassword, hash: hashPassword }),
     metrics,
@@ -101,9 +104,21 @@ export async function startServer(config: Config, options: { logger?: Logger; an
       apps.push(https);
       // A client that presents a certificate the client CA did not sign is refused outright;
       // a client with no certificate may still authenticate with a bearer token.
+      const refused = new WeakSet<TLSSocket>();
       https.server.on('secureConnection', (socket: TLSSocket) => {
-        if (!socket.authorized && socket.getPeerCertificate() !== null && Object.keys(socket.getPeerCertificate()).length > 0) {
+        if (presentsUntrustedCertificate(socket)) {
           logger.warn({ reason: String(socket.authorizationError) }, 'refused a TLS client certificate');
+          refused.add(socket);
+          socket.destroy();
+        }
+      });
+      // Destroying the socket does not stop a request that arrived with the handshake: the HTTP
+      // parser reads the TLS stream natively, so it may already be parsed. Drop it here, before
+      // any route (and its side effects) runs.
+      https.addHook('onRequest', async (request, reply) => {
+        const socket = request.raw.socket as TLSSocket;
+        if (refused.has(socket) || presentsUntrustedCertificate(socket)) {
+          reply.hijack();
           socket.destroy();
         }
       });
@@ -124,6 +139,13 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     await handle.close();
     throw err;
   }
+}
+
+/** True when a TLS client presented a certificate that the client CA did not verify. */
+function presentsUntrustedCertificate(socket: TLSSocket): boolean {
+  if (socket.authorized) return false;
+  const cert = socket.getPeerCertificate();
+  return cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
 }
 
 function urlOf(scheme: 'http' | 'https', app: FastifyInstance): string {

@@ -14,7 +14,9 @@ export function buildProgram(): Command {
     .option('--username <name>', 'account name (or DEED_USERNAME)')
     .option('--password <password>', 'password (or DEED_PASSWORD); @file or - for stdin')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'table']).default('json'))
-    .showHelpAfterError('(add --help for usage)')
+    // Usage errors follow the rule of every CLI error (docs/cli.md): one line on stderr starting with "deed:".
+    // Subcommands inherit this output configuration.
+    .configureOutput({ outputError: (message, write) => write(`deed: ${message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (add --help for usage)\n`) })
     .addHelpText('after', '\nExit codes: 0 ok, 1 the server refused, 2 usage error, 3 server unreachable, 4 authentication failed.');
   registerServe(program);
   registerDevice(program);

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
-import { runKeyRotation } from '../../keyvault/index.js';
-import { createStores, migrateToLatest, openDatabase } from '../../storage/index.js';
 
 /** `deed keys rotate`: re-encrypt everything at rest under a new master key. */
 export function registerKeys(program: Command): void {
@@ -12,6 +9,9 @@ export function registerKeys(program: Command): void {
     .option('--config <file>', 'the server\'s YAML configuration file (or DEED_CONFIG)')
     .option('--batch-size <n>', 'values re-encrypted per transaction', '500')
     .action(async (opts: { config?: string; batchSize: string }) => {
+      const { loadConfig } = await import('../../config/index.js');
+      const { runKeyRotation } = await import('../../keyvault/index.js');
+      const { createStores, migrateToLatest, openDatabase } = await import('../../storage/index.js');
       const file = opts.config ?? process.env['DEED_CONFIG'];
       const config = loadConfig({ env: process.env, ...(file !== undefined ? { file } : {}) });
       const batchSize = Number(opts.batchSize);

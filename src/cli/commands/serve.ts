@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
-import { createLogger, startServer } from '../../main.js';
 
 /** `deed serve`: run the server until SIGINT/SIGTERM. */
 export function registerServe(program: Command): void {
@@ -18,6 +16,9 @@ Settings (environment variable, or the same key in the config file):
   DEED_HTTPS_PORT, DEED_TLS_CERT, DEED_TLS_KEY, DEED_TLS_CLIENT_CA   HTTPS listener with client certificates
 See docs/configuration.md for every setting.`)
     .action(async (opts: { config?: string }) => {
+      // Loaded here, not at the top: every other command starts faster without the server.
+      const { loadConfig } = await import('../../config/index.js');
+      const { createLogger, startServer } = await import('../../main.js');
       const file = opts.config ?? process.env['DEED_CONFIG'];
       const config = loadConfig({ env: process.env, ...(file !== undefined ? { file } : {}) });
       const logger = createLogger(config.log.level);
