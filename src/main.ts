@@ -28,7 +28,8 @@ export interface RunningServer {
 
 /** Paths a log line must never carry, whatever a future change logs by mistake. */
 const REDACT = [
-  'req.headers.authorization', 'headers.authorization', 'password', '*.password', 'token', '*.token',
+  'req.headers.authorization', 'headers.authorization', 'req.headers["x-api-key"]', 'headers["x-api-key"]',
+  'password', '*.password', 'token', '*.token',
   'appKey', '*.appKey', 'nwkKey', '*.nwkKey', 'kek', '*.kek', 'AESKey', '*.AESKey', '*.*.AESKey',
 ];
 
@@ -78,7 +79,10 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     devices: stores.devices,
     peers,
     vault,
-    auth: createAuthenticator(stores.accounts, { verify: verifyPassword, hash: hashPassword }),
+    auth: createAuthenticator(stores, { verify: verifyPassword, hash: hashPassword }),
+    accounts: stores.accounts,
+    apiKeys: stores.apiKeys,
+    passwords: { verify: verifyPassword, hash: hashPassword },
     metrics,
     ping: stores.ping,
     logger,

@@ -7,8 +7,10 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    const { url, username, password } = this.connection;
-    if (username !== undefined && password !== undefined) {
+    const { url, username, password, apiKey } = this.connection;
+    if (apiKey !== undefined) {
+      headers['authorization'] = `Bearer ${apiKey}`;
+    } else if (username !== undefined && password !== undefined) {
       headers['authorization'] = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     }
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -35,7 +37,8 @@ export class ApiClient {
     const detail = (parsed as { detail?: unknown } | undefined)?.detail;
     const message = typeof detail === 'string' ? detail : `HTTP ${response.status}`;
     if (response.status === 401) {
-      const hint = username === undefined ? '; give --username and --password (or DEED_USERNAME/DEED_PASSWORD, or run "deed init")' : '';
+      const hint = apiKey !== undefined || username !== undefined ? ''
+        : '; give --username and --password (or DEED_USERNAME/DEED_PASSWORD, or run "deed init"), or --api-key (DEED_API_KEY)';
       throw new CliError(`${message}${hint}`, EXIT.auth);
     }
     if (response.status === 403) throw new CliError(message, EXIT.auth);

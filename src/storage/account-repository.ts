@@ -38,6 +38,11 @@ export function createAccountRepository(handle: DatabaseHandle, options: Account
       return row === undefined ? null : accountFromRow(row);
     },
 
+    async getById(id: string): Promise<AccountRecord | null> {
+      const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? null : accountFromRow(row);
+    },
+
     async list(): Promise<AccountRecord[]> {
       return (await db.selectFrom('accounts').selectAll().orderBy('username').execute()).map(accountFromRow);
     },
@@ -56,6 +61,11 @@ export function createAccountRepository(handle: DatabaseHandle, options: Account
         .set({ disabled: toDbBoolean(disabled) })
         .where('username', '=', username)
         .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
+      const result = await db.updateTable('accounts').set({ password_hash: passwordHash }).where('id', '=', id).executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
   };

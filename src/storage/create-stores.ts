@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import type { AccountStore } from '../accounts/account.js';
+import type { ApiKeyStore } from '../accounts/api-key.js';
 import type { DeviceStore } from '../devices/device.js';
 import type { SealedValueStore } from '../keyvault/sealed-value-store.js';
 import type { PeerStore } from '../peers/peer.js';
 import { createAccountRepository } from './account-repository.js';
+import { createApiKeyRepository } from './api-key-repository.js';
 import type { DatabaseHandle } from './database-handle.js';
 import { createDeviceRepository, type JoinPath } from './device-repository.js';
 import { createPeerRepository } from './peer-repository.js';
@@ -14,6 +16,7 @@ export interface Stores {
   readonly devices: DeviceStore;
   readonly peers: PeerStore;
   readonly accounts: AccountStore;
+  readonly apiKeys: ApiKeyStore;
   readonly sealedValues: SealedValueStore;
   /** Resolves when the database answers a trivial query (readiness probe); a plain function. */
   readonly ping: () => Promise<void>;
@@ -37,6 +40,7 @@ export function createStores(handle: DatabaseHandle, options: CreateStoresOption
     ),
     peers: createPeerRepository(handle, clock),
     accounts: createAccountRepository(handle, clock),
+    apiKeys: createApiKeyRepository(handle, clock),
     sealedValues: createSealedValueRepository(handle),
     ping: async () => {
       await sql`select 1`.execute(handle.db);

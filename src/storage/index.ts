@@ -1,6 +1,6 @@
 /**
  * Storage: SQLite (better-sqlite3) and PostgreSQL (pg) behind one Kysely schema, implementing the
- * storage ports of devices, peers, accounts and the key vault.
+ * storage ports of devices, peers, accounts, API keys and the key vault.
  *
  * ```ts
  * const handle = await openDatabase(config.database.url, { log });
@@ -18,6 +18,7 @@ export { createStores, type CreateStoresOptions, type Stores } from './create-st
 export { createDeviceRepository, type DeviceRepositoryOptions, type JoinPath } from './device-repository.js';
 export { createPeerRepository, type PeerRepositoryOptions } from './peer-repository.js';
 export { createAccountRepository, type AccountRepositoryOptions } from './account-repository.js';
+export { createApiKeyRepository, type ApiKeyRepositoryOptions } from './api-key-repository.js';
 export { createSealedValueRepository } from './sealed-value-repository.js';
 export { MigrationFailedError, StorageUnavailableError } from './errors.js';
 export type { Database } from './schema.js';

@@ -16,6 +16,10 @@ import { redactDatabaseUrl } from './database-url.js';
 import { StorageUnavailableError } from './errors.js';
 import { migrateToLatest } from './migrate-to-latest.js';
 import { openDatabase } from './open-database.js';
+import { migrationsByDialect } from './migrations/migrations.js';
+
+/** Every migration, in order: what a new database applies. */
+const migrationNames = Object.keys(migrationsByDialect.postgres);
 
 const available = await postgresAvailable();
 const where = redactDatabaseUrl(adminPostgresUrl);
@@ -66,7 +70,7 @@ describe.skipIf(!available)(available ? 'PostgreSQL storage' : `PostgreSQL stora
       async openFresh() {
         const handle = await open(await (url ??= freshDatabase()));
         await migrateToLatest(handle);
-        await sql`truncate devices, session_keys, peers, accounts`.execute(handle.db);
+        await sql`truncate devices, session_keys, peers, accounts, api_keys`.execute(handle.db);
         return handle;
       },
       reopen: async (closed) => open(urls.get(closed) ?? '<not opened by this suite>'),
@@ -82,7 +86,7 @@ describe.skipIf(!available)(available ? 'PostgreSQL storage' : `PostgreSQL stora
     const [a, b] = await Promise.all([openDatabase(url), openDatabase(url)]);
     try {
       const applied = await Promise.all([migrateToLatest(a), migrateToLatest(b)]);
-      expect(applied.flat()).toEqual(['0001-initial']);
+      expect(applied.flat()).toEqual(migrationNames);
     } finally {
       await a.close();
       await b.close();
@@ -92,7 +96,7 @@ describe.skipIf(!available)(available ? 'PostgreSQL storage' : `PostgreSQL stora
   it('migrates from two processes starting at once', async () => {
     const url = await freshDatabase();
     const reports = await Promise.all([runRaceWorker([url]), runRaceWorker([url])]);
-    expect(reports.flatMap((r) => r.applied)).toEqual(['0001-initial']);
+    expect(reports.flatMap((r) => r.applied)).toEqual(migrationNames);
   });
 
   it('lets exactly one of 100 commits win across two pools on one database', async () => {

@@ -83,18 +83,35 @@ export interface AccountsTable {
   created_at: TimestampColumn;
 }
 
+/** `api_keys`: scoped bearer keys of accounts; only the SHA-256 of each key is stored. */
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** SHA-256 (lower-case hex) of the key; unique. */
+  key_hash: string;
+  /** JSON array of scope names, e.g. `["devices:read"]`. */
+  scopes: string;
+  created_at: TimestampColumn;
+  last_used_at: TimestampColumn | null;
+  revoked_at: TimestampColumn | null;
+  expires_at: TimestampColumn | null;
+}
+
 /** The Kysely database type shared by both dialects. */
 export interface Database {
   devices: DevicesTable;
   session_keys: SessionKeysTable;
   peers: PeersTable;
   accounts: AccountsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;
 export type SessionRow = Selectable<SessionKeysTable>;
 export type PeerRow = Selectable<PeersTable>;
 export type AccountRow = Selectable<AccountsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type NewDeviceRow = Insertable<DevicesTable>;
 export type NewSessionRow = Insertable<SessionKeysTable>;
 

@@ -92,6 +92,8 @@ export function describePeerAndAccountContract(ctx: ContractContext): void {
       expect(amy.disabled).toBe(true);
       expect(await ctx.stores.accounts.getByUsername('zed')).toEqual(zed);
       expect(await ctx.stores.accounts.getByUsername('nobody')).toBeNull();
+      expect(await ctx.stores.accounts.getById('id-amy')).toEqual(amy);
+      expect(await ctx.stores.accounts.getById('id-nobody')).toBeNull();
       expect(await ctx.stores.accounts.list()).toEqual([amy, zed]);
       expect(await ctx.stores.accounts.count()).toBe(2);
     });
@@ -109,6 +111,15 @@ export function describePeerAndAccountContract(ctx: ContractContext): void {
       expect(await ctx.stores.accounts.setDisabled('amy', false)).toBe(true);
       expect((await ctx.stores.accounts.getByUsername('amy'))?.disabled).toBe(false);
       expect(await ctx.stores.accounts.setDisabled('nobody', true)).toBe(false);
+    });
+
+    it('replaces a password hash', async () => {
+      const before = await ctx.stores.accounts.create(account('amy'));
+      await ctx.stores.accounts.create(account('zed'));
+      expect(await ctx.stores.accounts.setPasswordHash('id-amy', '$scrypt$new')).toBe(true);
+      expect(await ctx.stores.accounts.getById('id-amy')).toEqual({ ...before, passwordHash: '$scrypt$new' });
+      expect((await ctx.stores.accounts.getByUsername('zed'))?.passwordHash).toBe('$scrypt$zed');
+      expect(await ctx.stores.accounts.setPasswordHash('id-nobody', '$scrypt$new')).toBe(false);
     });
   });
 

@@ -7,6 +7,7 @@ import type { DeviceRecord, NewDevice } from '../../devices/device.js';
 import { type CreateStoresOptions, createStores, type Stores } from '../create-stores.js';
 import type { DatabaseHandle } from '../database-handle.js';
 import { migrateToLatest } from '../migrate-to-latest.js';
+import { describeApiKeyContract } from './api-key-contract.js';
 import type { ContractContext } from './contract-context.js';
 import { describeDeviceContract } from './device-contract.js';
 import { at, fixtures } from './fixtures.js';
@@ -72,6 +73,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
 
     describeDeviceContract(ctx);
     describePeerAndAccountContract(ctx);
+    describeApiKeyContract(ctx);
     describeSealedValueContract(ctx);
 
     describe('durability', () => {
@@ -84,10 +86,13 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
           certFingerprint: null, kekLabel: null, kek: null,
         });
         await stores.accounts.create({ id: 'a1', username: 'amy', passwordHash: 'h', role: 'admin' });
+        await stores.apiKeys.create({ id: 'k1', accountId: 'a1', name: 'ci', keyHash: 'e'.repeat(64), scopes: ['devices:read'], expiresAt: at(30) });
+        await stores.apiKeys.touch('k1', at(2));
         const deviceBefore = await stores.devices.get(fixtures.eui(1));
         const sessionBefore = await stores.devices.getSession(fixtures.eui(1), '01');
         const peersBefore = await stores.peers.list();
         const accountsBefore = await stores.accounts.list();
+        const keysBefore = await stores.apiKeys.listForAccount('a1');
 
         await handle.close();
         const reopened = await target.reopen(handle);
@@ -98,6 +103,8 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
         expect(await again.devices.getSession(fixtures.eui(1), '01')).toEqual(sessionBefore);
         expect(await again.peers.list()).toEqual(peersBefore);
         expect(await again.accounts.list()).toEqual(accountsBefore);
+        expect(await again.apiKeys.listForAccount('a1')).toEqual(keysBefore);
+        expect(keysBefore).toHaveLength(1);
       });
     });
   });

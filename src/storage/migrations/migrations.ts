@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import type { SqlDialect } from '../database-handle.js';
 import { initialPostgres } from './postgres/0001-initial.js';
+import { accountsApiKeysPostgres } from './postgres/0002-accounts-api-keys.js';
 import { initialSqlite } from './sqlite/0001-initial.js';
+import { accountsApiKeysSqlite } from './sqlite/0002-accounts-api-keys.js';
 
 /**
  * Every migration of each dialect, by name. Names sort in the order they run; both dialects
@@ -11,8 +13,10 @@ import { initialSqlite } from './sqlite/0001-initial.js';
 export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<string, Migration>>>> = {
   sqlite: {
     '0001-initial': initialSqlite,
+    '0002-accounts-api-keys': accountsApiKeysSqlite,
   },
   postgres: {
     '0001-initial': initialPostgres,
+    '0002-accounts-api-keys': accountsApiKeysPostgres,
   },
 };

@@ -3,11 +3,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
-import type { Authenticator } from '../../accounts/authenticate.js';
+import type { AccountStore } from '../../accounts/account.js';
+import type { ApiKeyStore } from '../../accounts/api-key.js';
+import type { Authenticator, PasswordVerifier } from '../../accounts/authenticate.js';
 import type { DeviceStore, Sealed } from '../../devices/device.js';
 import type { JoinServerDeps } from '../../joinserver/index.js';
 import type { PeerStore } from '../../peers/peer.js';
 import { accountRoutes } from './account-routes.js';
+import { apiKeyRoutes } from './api-key-routes.js';
 import { biRoutes } from './bi/bi-route.js';
 import { deviceRoutes } from './device-routes.js';
 import { healthRoutes } from './health-routes.js';
@@ -22,6 +25,9 @@ export interface HttpAppDeps {
   readonly peers: PeerStore;
   readonly vault: { seal(plaintext: Uint8Array, context: string): Sealed };
   readonly auth: Authenticator;
+  readonly accounts: AccountStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly passwords: PasswordVerifier;
   readonly metrics: Metrics;
   readonly ping: () => Promise<void>;
   readonly logger: Logger;
@@ -50,12 +56,15 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
       info: {
         title: 'Deed API',
         version: deps.version,
-        description: 'Device claiming and LoRaWAN Join Server. Management endpoints take HTTP Basic credentials; '
+        description: 'Device claiming and LoRaWAN Join Server. Management endpoints take HTTP Basic credentials '
+          + 'or an API key (`Authorization: Bearer dk_…` or `X-API-Key: dk_…`) carrying the scope the endpoint names; '
           + '`POST /api/bi` takes LoRaWAN Backend Interfaces messages from registered peers (bearer token or TLS client certificate).',
       },
       components: {
         securitySchemes: {
           basic: { type: 'http', scheme: 'basic' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A Deed API key (dk_…); the scopes listed are the ones the endpoint needs' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A Deed API key (dk_…), as an alternative to the bearer header' },
           peerToken: { type: 'http', scheme: 'bearer', description: 'A Backend Interfaces peer token' },
         },
       },
@@ -66,7 +75,9 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
 
   await app.register(healthRoutes, { metrics: deps.metrics, ping: deps.ping });
   await app.register(biRoutes, { joinServer: deps.joinServer, metrics: deps.metrics });
-  await app.register(accountRoutes, { auth: deps.auth });
+  const accountDeps = { accounts: deps.accounts, apiKeys: deps.apiKeys, passwords: deps.passwords, credentialCache: deps.auth, auth: deps.auth };
+  await app.register(accountRoutes, accountDeps);
+  await app.register(apiKeyRoutes, accountDeps);
   await app.register(deviceRoutes, { devices: deps.devices, vault: deps.vault, auth: deps.auth });
   await app.register(peerRoutes, { peers: deps.peers, vault: deps.vault, auth: deps.auth });
   return app;

@@ -2,15 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../../accounts/authenticate.js';
 import { addPeer, getPeer, listPeers, removePeer, type PeerAdminDeps } from '../../peers/manage-peers.js';
-import { requireAccount } from './account-auth.js';
+import { requireAccount, routeSecurity } from './account-auth.js';
 import { AddPeerSchema, PeerViewSchema, errorResponses } from './schemas.js';
 
 const IdParams = Type.Object({ id: Type.String({ description: 'Peer id: ns:<NetID>[:<NSID>] or as:<AS-ID>' }) });
 
-/** Backend Interfaces peers: `/api/v1/peers`. Admin only. */
+/** Backend Interfaces peers: `/api/v1/peers`. Admin only; API keys need `peers:admin`. */
 export async function peerRoutes(app: FastifyInstance, deps: PeerAdminDeps & { auth: Authenticator }): Promise<void> {
-  const preHandler = requireAccount(deps.auth, ['admin']);
-  const security = [{ basic: [] }];
+  const preHandler = requireAccount(deps.auth, ['admin'], 'peers:admin');
+  const security = routeSecurity('peers:admin');
   const tags = ['peers'];
 
   app.get('/api/v1/peers', {

@@ -56,7 +56,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
       request.log.error({ err: { name: err.name, message: err.message, code: (err as { code?: unknown }).code } }, 'request failed');
       body = problem(500, 'internal', 'internal error; see the server log');
     }
-    if (body.status === 401) void reply.header('www-authenticate', 'Basic realm="deed", charset="UTF-8"');
+    if (body.status === 401) void reply.header('www-authenticate', 'Basic realm="deed", charset="UTF-8", Bearer realm="deed"');
     return reply.code(body.status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler((request, reply) =>
