@@ -32,17 +32,10 @@ export interface DeviceRecord {
 }
 
 /** What creating a device needs; state fields start empty. */
-export interface NewDevice {
-  readonly devEui: string;
-  readonly joinEui: string;
-  readonly macVersion: MacVersion;
-  readonly appKey: Sealed | null;
-  readonly nwkKey: Sealed | null;
-  readonly homeNetId: string | null;
-  readonly homeNsId: string | null;
-  readonly asId: string | null;
-  readonly resetsJoinNonces: boolean;
-}
+export type NewDevice = Pick<
+  DeviceRecord,
+  'devEui' | 'joinEui' | 'macVersion' | 'appKey' | 'nwkKey' | 'homeNetId' | 'homeNsId' | 'asId' | 'resetsJoinNonces'
+>;
 
 /** Settings that may change after creation (root keys are not among them). */
 export interface DevicePatch {
