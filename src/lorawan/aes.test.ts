@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { aes128EcbDecrypt, aes128EcbEncrypt, aes128EncryptBlock } from './aes.js';
-import { LorawanError } from './errors.js';
 import { parseHex } from './hex.js';
+import { codeOf } from '../../test/support/lorawan-error-code.js';
 
 interface EcbVectors {
   source: string;
@@ -12,16 +12,6 @@ const file = JSON.parse(
   readFileSync(new URL('../../test-vectors/aes-128-ecb.json', import.meta.url), 'utf8'),
 ) as EcbVectors;
 const h = (hex: string): Uint8Array => parseHex(hex, null, 'vector');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LorawanError);
-    return (e as LorawanError).code;
-  }
-  return undefined;
-}
 
 describe('AES-128 (test-vectors/aes-128-ecb.json)', () => {
   it('names its source', () => {

@@ -1,25 +1,15 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DevAddr } from './dev-addr.js';
-import { LorawanError } from './errors.js';
 import { Eui64 } from './eui64.js';
 import { NetId } from './net-id.js';
+import { codeOf } from '../../test/support/lorawan-error-code.js';
 
 const cases = [
   { name: 'Eui64', type: Eui64, hex: '0042004213424341', lower: '0x0042004213424341' },
   { name: 'NetId', type: NetId, hex: '020101', lower: '0x020101' },
   { name: 'DevAddr', type: DevAddr, hex: '26011BDA', lower: '26011bda' },
 ] as const;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LorawanError);
-    return (e as LorawanError).code;
-  }
-  return undefined;
-}
 
 describe.each(cases)('$name', ({ name, type, hex, lower }) => {
   const bytes = hex.length / 2;

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LorawanError } from './errors.js';
 import { parseHex, reversedCopy, toHex } from './hex.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LorawanError);
-    return (e as LorawanError).code;
-  }
-  return undefined;
-}
+import { codeOf } from '../../test/support/lorawan-error-code.js';
 
 describe('parseHex', () => {
   it('accepts upper and lower case and an optional 0x prefix', () => {

@@ -5,11 +5,11 @@ import { aes128EcbDecrypt } from './aes.js';
 import { aesCmac } from './aes-cmac.js';
 import { AesKey } from './aes-key.js';
 import { DevAddr } from './dev-addr.js';
-import { LorawanError } from './errors.js';
 import { Eui64 } from './eui64.js';
 import { parseHex } from './hex.js';
 import { buildJoinAccept10, buildJoinAccept11, decodeJoinAccept, type JoinAcceptFields } from './join-accept.js';
 import { NetId } from './net-id.js';
+import { codeOf } from '../../test/support/lorawan-error-code.js';
 
 interface FrameVectors {
   source: string;
@@ -39,16 +39,6 @@ const jsIntKey = AesKey.fromBytes(randomBytes(16));
 const jsEncKey = AesKey.fromBytes(randomBytes(16));
 const joinEui = Eui64.fromHex('70B3D57ED0000001');
 const cfList = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LorawanError);
-    return (e as LorawanError).code;
-  }
-  return undefined;
-}
 
 /** MIC of a 1.1 JoinAccept computed independently from the decoded plaintext. */
 function mic11(plaintext: Uint8Array, joinReqType: number, devNonce: number): Uint8Array {

@@ -11,6 +11,7 @@ import {
   encodeJoinRequest,
   verifyJoinRequestMic,
 } from './join-request.js';
+import { codeOf } from '../../test/support/lorawan-error-code.js';
 
 interface FrameVectors {
   source: string;
@@ -33,16 +34,6 @@ const frame = (): Uint8Array => {
   out.set(h(vector.expected), 19);
   return out;
 };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LorawanError);
-    return (e as LorawanError).code;
-  }
-  return undefined;
-}
 
 describe('JoinRequest MIC (test-vectors/lorawan-frames.json)', () => {
   it('names its source', () => {

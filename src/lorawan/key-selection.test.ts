@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AesKey } from './aes-key.js';
-import { LorawanError } from './errors.js';
 import { selectRootKeys } from './key-selection.js';
 import { MAC_VERSIONS, type MacVersion } from './mac-version.js';
+import { codeOf } from '../../test/support/lorawan-error-code.js';
 
 const appKey = AesKey.fromHex('A'.repeat(32));
 const nwkKey = AesKey.fromHex('B'.repeat(32));
 const versions10 = MAC_VERSIONS.filter((v) => v !== '1.1');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LorawanError);
-    return (e as LorawanError).code;
-  }
-  return undefined;
-}
 
 describe('selectRootKeys ("Which root key does what")', () => {
   it('covers every 1.0.x version', () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { LorawanError } from './errors.js';
 import { parseHex } from './hex.js';
 import { unwrapKey, wrapKey } from './key-wrap.js';
+import { codeOf } from '../../test/support/lorawan-error-code.js';
 
 interface WrapVectors {
   source: string;
@@ -15,16 +15,6 @@ const file = JSON.parse(
 ) as WrapVectors;
 const h = (hex: string): Uint8Array => parseHex(hex, null, 'vector');
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex').toUpperCase();
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LorawanError);
-    return (e as LorawanError).code;
-  }
-  return undefined;
-}
 
 describe('RFC 3394 key wrap (test-vectors/rfc3394-key-wrap.json)', () => {
   it('names its source and has all six section 4 vectors', () => {

@@ -24,12 +24,12 @@ import { aes128EcbDecrypt } from './aes.js';
 import { aesCmac } from './aes-cmac.js';
 import { AesKey } from './aes-key.js';
 import { DevAddr } from './dev-addr.js';
-import { LorawanError } from './errors.js';
 import { Eui64 } from './eui64.js';
 import { buildJoinAccept10, buildJoinAccept11, decodeJoinAccept } from './join-accept.js';
 import { decodeJoinRequest } from './join-request.js';
 import { NetId } from './net-id.js';
 import { deriveJsEncKey, deriveJsIntKey } from './session-keys.js';
+import { codeOf } from '../../test/support/lorawan-error-code.js';
 
 const lp = loraPacketCjs as unknown as typeof loraPacketCjs.default;
 const key = Buffer.alloc(16, 0x2b);
@@ -42,16 +42,6 @@ const fields = {
   dlSettings: 0x03,
   rxDelay: 1,
 };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LorawanError);
-    return (e as LorawanError).code;
-  }
-  return undefined;
-}
 
 function joinRequest(): Buffer {
   const frame = lp
