@@ -16,10 +16,31 @@ export interface PeerKek {
   readonly key: Uint8Array;
 }
 
-/** Opens the KEK of a peer, or null when the peer has none. */
+/**
+ * KEKs already opened, per vault and per peer object. The peer cache (`cachePeerLookups`) hands
+ * out the same PeerRecord object for its TTL, so a busy peer's KEK is opened once per TTL instead
+ * of on every join; a reloaded or changed peer is a new object and is opened anew. Entries go
+ * with their PeerRecord (weak keys). Failures are not remembered.
+ */
+const openedKeks = new WeakMap<KeyVault, WeakMap<PeerRecord, { readonly sealed: string; readonly id: string; readonly kek: PeerKek }>>();
+
+/**
+ * Opens the KEK of a peer, or null when the peer has none. The result is shared between calls
+ * for the same peer object and vault: callers must not modify `key`.
+ */
 export function openPeerKek(peer: PeerRecord, vault: KeyVault): PeerKek | null {
   if (peer.kek === null || peer.kekLabel === null) return null;
-  return { label: peer.kekLabel, key: vault.open(peer.kek, sealContext.peerKek(peer.id)) };
+  let byPeer = openedKeks.get(vault);
+  const hit = byPeer?.get(peer);
+  // Checked again in case a caller built the record by hand and changed it since.
+  if (hit !== undefined && hit.sealed === peer.kek && hit.id === peer.id && hit.kek.label === peer.kekLabel) return hit.kek;
+  const kek: PeerKek = { label: peer.kekLabel, key: vault.open(peer.kek, sealContext.peerKek(peer.id)) };
+  if (byPeer === undefined) {
+    byPeer = new WeakMap();
+    openedKeks.set(vault, byPeer);
+  }
+  byPeer.set(peer, { sealed: peer.kek, id: peer.id, kek });
+  return kek;
 }
 
 /**
