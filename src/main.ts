@@ -83,6 +83,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     accounts: stores.accounts,
     apiKeys: stores.apiKeys,
     passwords: { verify: verifyPassword, hash: hashPassword },
+    audit: stores.audit,
     metrics,
     ping: stores.ping,
     logger,

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { inMemoryAccountStores, plainPasswords } from '../../test/support/in-memory-accounts.js';
+import { inMemoryAuditLog } from '../../test/support/in-memory-audit.js';
 import type { AccountRecord } from './account.js';
 import {
   addAccount, changePassword, disableAccount, enableAccount, listAccounts, parseUsername, type AccountAdminDeps,
@@ -8,14 +9,16 @@ import {
 const PASSWORD = 'correct horse battery';
 
 describe('account management', () => {
-  let deps: AccountAdminDeps & { credentialCache: { forget: ReturnType<typeof vi.fn> } };
+  let deps: AccountAdminDeps & { credentialCache: { forget: ReturnType<typeof vi.fn> }; audit: ReturnType<typeof inMemoryAuditLog> };
   let stores: ReturnType<typeof inMemoryAccountStores>;
   let admin: AccountRecord;
   let ids = 0;
 
   beforeEach(async () => {
     stores = inMemoryAccountStores();
-    deps = { accounts: stores.accounts, passwords: plainPasswords(), credentialCache: { forget: vi.fn() }, newId: () => `id-${++ids}` };
+    deps = {
+      accounts: stores.accounts, passwords: plainPasswords(), audit: inMemoryAuditLog(), credentialCache: { forget: vi.fn() }, newId: () => `id-${++ids}`,
+    };
     admin = await stores.accounts.create({ id: 'id-admin', username: 'admin', passwordHash: `plain:${PASSWORD}`, role: 'admin' });
   });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditRecorder } from '../audit/audit-event.js';
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from '../shared/errors.js';
 import { type AccountRecord, type AccountStore, ROLES, isRole } from './account.js';
 import { toAccountView, type AccountView } from './account-view.js';
@@ -9,6 +10,8 @@ export interface AccountAdminDeps {
   readonly accounts: AccountStore;
   /** scrypt in production (keyvault/password-hash.ts). */
   readonly passwords: PasswordVerifier;
+  /** Records `account.created`, `account.disabled` and `account.enabled`. */
+  readonly audit: AuditRecorder;
   /** Told when an account is disabled or its password changes, so its cached logins end now. */
   readonly credentialCache?: { forget(accountId: string): void };
   /** Id of a new account; a random UUID by default. */
@@ -71,7 +74,10 @@ async function existing(deps: AccountAdminDeps, username: unknown): Promise<Acco
   return account;
 }
 
-/** Creates an account (admin only). The password is hashed with scrypt; it is never stored or returned. */
+/**
+ * Creates an account (admin only) and records `account.created`. The password is hashed with
+ * scrypt; it is never stored, recorded or returned.
+ */
 export async function addAccount(deps: AccountAdminDeps, actor: AccountRecord, input: AddAccountInput): Promise<AccountView> {
   requireAdmin(actor);
   const username = parseUsername(input.username);
@@ -83,6 +89,10 @@ export async function addAccount(deps: AccountAdminDeps, actor: AccountRecord, i
     passwordHash: await deps.passwords.hash(password),
     role: input.role,
   });
+  await deps.audit.append({
+    actor: actor.username, action: 'account.created', devEui: null, outcome: 'success',
+    details: { username: created.username, role: created.role },
+  });
   return toAccountView(created);
 }
 
@@ -93,7 +103,7 @@ export async function listAccounts(deps: Pick<AccountAdminDeps, 'accounts'>, act
 }
 
 /**
- * Disables an account (admin only; not one's own). Its API keys stop at once; a password login
+ * Disables an account (admin only; not one's own) and records `account.disabled`. Its API keys stop at once; a password login
  * cached by another server instance works until that cache entry expires (30 s by default).
  */
 export async function disableAccount(deps: AccountAdminDeps, actor: AccountRecord, username: unknown): Promise<AccountView> {
@@ -102,14 +112,16 @@ export async function disableAccount(deps: AccountAdminDeps, actor: AccountRecor
   if (account.id === actor.id) throw new ForbiddenError('an admin cannot disable its own account');
   if (!(await deps.accounts.setDisabled(account.username, true))) throw new NotFoundError(`no account named ${account.username}`);
   deps.credentialCache?.forget(account.id);
+  await deps.audit.append({ actor: actor.username, action: 'account.disabled', devEui: null, outcome: 'success', details: { username: account.username } });
   return toAccountView({ ...account, disabled: true });
 }
 
-/** Enables a disabled account again (admin only). */
+/** Enables a disabled account again (admin only) and records `account.enabled`. */
 export async function enableAccount(deps: AccountAdminDeps, actor: AccountRecord, username: unknown): Promise<AccountView> {
   requireAdmin(actor);
   const account = await existing(deps, username);
   if (!(await deps.accounts.setDisabled(account.username, false))) throw new NotFoundError(`no account named ${account.username}`);
+  await deps.audit.append({ actor: actor.username, action: 'account.enabled', devEui: null, outcome: 'success', details: { username: account.username } });
   return toAccountView({ ...account, disabled: false });
 }
 

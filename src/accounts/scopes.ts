@@ -12,6 +12,7 @@ export const SCOPES = Object.freeze([
   'claims:write',
   'peers:admin',
   'accounts:admin',
+  'audit:read',
 ] as const);
 
 export type Scope = (typeof SCOPES)[number];
@@ -24,6 +25,7 @@ export const SCOPE_DESCRIPTIONS: Readonly<Record<Scope, string>> = Object.freeze
   'claims:write': 'claim and release devices',
   'peers:admin': 'manage Network and Application Server peers',
   'accounts:admin': 'create, list, disable and enable accounts; list and revoke anyone\'s API keys',
+  'audit:read': 'read and verify the audit log',
 });
 
 /** The scopes each role may put on its API keys: a key never exceeds its account's role. */

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { packageVersion } from '../version.js';
 import { registerAccounts } from './commands/accounts.js';
 import { registerApiKeys } from './commands/api-keys.js';
+import { registerAudit } from './commands/audit.js';
 import { registerDevice } from './commands/device.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPeer } from './commands/peer.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerAccounts(program);
   registerApiKeys(program);
+  registerAudit(program);
   shareGlobalOptions(program);
   return program;
 }

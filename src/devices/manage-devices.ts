@@ -1,3 +1,4 @@
+import type { AuditRecorder } from '../audit/audit-event.js';
 import { AesKey, Eui64, NetId, isMacVersion, MAC_VERSIONS } from '../lorawan/index.js';
 import type { MacVersion } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
@@ -6,10 +7,12 @@ import { parseField, parseIdentifier } from '../shared/validate.js';
 import type { DevicePatch, DeviceStore, Sealed } from './device.js';
 import { toDeviceView, type DeviceView } from './device-view.js';
 
-/** What device management needs: a store and a way to seal root keys. */
+/** What device management needs: a store, a way to seal root keys, and the audit log. */
 export interface DeviceAdminDeps {
   readonly devices: DeviceStore;
   readonly vault: { seal(plaintext: Uint8Array, context: string): Sealed };
+  /** Records `device.created` and `device.removed`. */
+  readonly audit: AuditRecorder;
 }
 
 /** A device to register, as any transport received it (validated here). */
@@ -52,8 +55,11 @@ function optionalAsId(value: unknown): string | null {
   return present(value) ? parseIdentifier('asId', value) : null;
 }
 
-/** Registers a device with its root keys, sealed at rest. */
-export async function addDevice(deps: DeviceAdminDeps, input: AddDeviceInput): Promise<DeviceView> {
+/**
+ * Registers a device with its root keys, sealed at rest, and records `device.created` by
+ * `actor` (an account username).
+ */
+export async function addDevice(deps: DeviceAdminDeps, actor: string, input: AddDeviceInput): Promise<DeviceView> {
   const devEui = parseField('devEui', () => Eui64.fromHex(input.devEui).toHex());
   const joinEui = parseField('joinEui', () => Eui64.fromHex(input.joinEui).toHex());
   const version = macVersion(input.macVersion);
@@ -72,6 +78,10 @@ export async function addDevice(deps: DeviceAdminDeps, input: AddDeviceInput): P
     homeNsId: optionalNsId(input.homeNsId),
     asId: optionalAsId(input.asId),
     resetsJoinNonces: bool('resetsJoinNonces', input.resetsJoinNonces),
+  });
+  await deps.audit.append({
+    actor, action: 'device.created', devEui, outcome: 'success',
+    details: { joinEui, macVersion: version, withRootKeys: appKey !== null || nwkKey !== null },
   });
   return toDeviceView(created);
 }
@@ -119,8 +129,9 @@ export async function updateDevice(deps: Pick<DeviceAdminDeps, 'devices'>, devEu
   return toDeviceView(updated);
 }
 
-/** Deletes a device, its keys and its sessions. */
-export async function removeDevice(deps: Pick<DeviceAdminDeps, 'devices'>, devEuiHex: unknown): Promise<void> {
+/** Deletes a device, its keys and its sessions, and records `device.removed` by `actor`. */
+export async function removeDevice(deps: Pick<DeviceAdminDeps, 'devices' | 'audit'>, actor: string, devEuiHex: unknown): Promise<void> {
   const devEui = devEuiOf(devEuiHex);
   if (!(await deps.devices.remove(devEui))) throw new NotFoundError(`no device with DevEUI ${devEui}`);
+  await deps.audit.append({ actor, action: 'device.removed', devEui, outcome: 'success', details: {} });
 }

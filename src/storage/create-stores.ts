@@ -2,10 +2,12 @@ import { sql } from 'kysely';
 import type { AccountStore } from '../accounts/account.js';
 import type { ApiKeyStore } from '../accounts/api-key.js';
 import type { DeviceStore } from '../devices/device.js';
+import type { AuditLog } from '../audit/audit-event.js';
 import type { SealedValueStore } from '../keyvault/sealed-value-store.js';
 import type { PeerStore } from '../peers/peer.js';
 import { createAccountRepository } from './account-repository.js';
 import { createApiKeyRepository } from './api-key-repository.js';
+import { createAuditRepository } from './audit-repository.js';
 import type { DatabaseHandle } from './database-handle.js';
 import { createDeviceRepository, type JoinPath } from './device-repository.js';
 import { createPeerRepository } from './peer-repository.js';
@@ -18,6 +20,8 @@ export interface Stores {
   readonly accounts: AccountStore;
   readonly apiKeys: ApiKeyStore;
   readonly sealedValues: SealedValueStore;
+  /** The append-only, hash-chained audit log. */
+  readonly audit: AuditLog;
   /** Resolves when the database answers a trivial query (readiness probe); a plain function. */
   readonly ping: () => Promise<void>;
 }
@@ -42,6 +46,7 @@ export function createStores(handle: DatabaseHandle, options: CreateStoresOption
     accounts: createAccountRepository(handle, clock),
     apiKeys: createApiKeyRepository(handle, clock),
     sealedValues: createSealedValueRepository(handle),
+    audit: createAuditRepository(handle, clock),
     ping: async () => {
       await sql`select 1`.execute(handle.db);
     },

@@ -1,6 +1,6 @@
 /**
  * Storage: SQLite (better-sqlite3) and PostgreSQL (pg) behind one Kysely schema, implementing the
- * storage ports of devices, peers, accounts, API keys and the key vault.
+ * storage ports of devices, peers, accounts, API keys, the key vault and the audit log.
  *
  * ```ts
  * const handle = await openDatabase(config.database.url, { log });
@@ -20,5 +20,6 @@ export { createPeerRepository, type PeerRepositoryOptions } from './peer-reposit
 export { createAccountRepository, type AccountRepositoryOptions } from './account-repository.js';
 export { createApiKeyRepository, type ApiKeyRepositoryOptions } from './api-key-repository.js';
 export { createSealedValueRepository } from './sealed-value-repository.js';
+export { createAuditRepository, type AuditRepositoryOptions } from './audit-repository.js';
 export { MigrationFailedError, StorageUnavailableError } from './errors.js';
 export type { Database } from './schema.js';

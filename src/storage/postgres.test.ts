@@ -70,7 +70,7 @@ describe.skipIf(!available)(available ? 'PostgreSQL storage' : `PostgreSQL stora
       async openFresh() {
         const handle = await open(await (url ??= freshDatabase()));
         await migrateToLatest(handle);
-        await sql`truncate devices, session_keys, peers, accounts, api_keys`.execute(handle.db);
+        await sql`truncate devices, session_keys, peers, accounts, api_keys, audit_events`.execute(handle.db);
         return handle;
       },
       reopen: async (closed) => open(urls.get(closed) ?? '<not opened by this suite>'),
@@ -117,6 +117,24 @@ describe.skipIf(!available)(available ? 'PostgreSQL storage' : `PostgreSQL stora
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await storesB.devices.countSessions(device.devEui)).toBe(1);
       expect((await storesB.devices.get(device.devEui))?.version).toBe(device.version + 1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('keeps appends from two pools in one gap-free audit chain', async () => {
+    const url = await freshDatabase();
+    const a = await openDatabase(url);
+    const b = await openDatabase(url);
+    try {
+      await migrateToLatest(a);
+      const logs = [createStores(a).audit, createStores(b).audit];
+      const appended = await Promise.all(Array.from({ length: 60 }, (_, n) => logs[n % 2]!.append({
+        actor: `actor-${n}`, action: 'device.created', devEui: null, outcome: 'success', details: { n },
+      })));
+      expect(appended.map((e) => e.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, n) => n + 1));
+      expect(await logs[1]!.verify()).toMatchObject({ ok: true, count: 60 });
     } finally {
       await a.close();
       await b.close();

@@ -98,6 +98,23 @@ export interface ApiKeysTable {
   expires_at: TimestampColumn | null;
 }
 
+/**
+ * `audit_events`: the append-only, hash-chained audit log (src/audit). Rows are only ever
+ * inserted, one at a time under a lock, so `seq` runs 1, 2, 3, … without gaps.
+ */
+export interface AuditEventsTable {
+  seq: number;
+  at: TimestampColumn;
+  actor: string;
+  action: string;
+  dev_eui: string | null;
+  outcome: 'success' | 'failure';
+  /** JSON object as text. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
 /** The Kysely database type shared by both dialects. */
 export interface Database {
   devices: DevicesTable;
@@ -105,6 +122,7 @@ export interface Database {
   peers: PeersTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -112,6 +130,7 @@ export type SessionRow = Selectable<SessionKeysTable>;
 export type PeerRow = Selectable<PeersTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewDeviceRow = Insertable<DevicesTable>;
 export type NewSessionRow = Insertable<SessionKeysTable>;
 

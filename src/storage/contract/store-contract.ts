@@ -8,6 +8,7 @@ import { type CreateStoresOptions, createStores, type Stores } from '../create-s
 import type { DatabaseHandle } from '../database-handle.js';
 import { migrateToLatest } from '../migrate-to-latest.js';
 import { describeApiKeyContract } from './api-key-contract.js';
+import { describeAuditContract } from './audit-contract.js';
 import type { ContractContext } from './contract-context.js';
 import { describeDeviceContract } from './device-contract.js';
 import { at, fixtures } from './fixtures.js';
@@ -75,6 +76,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describePeerAndAccountContract(ctx);
     describeApiKeyContract(ctx);
     describeSealedValueContract(ctx);
+    describeAuditContract(ctx);
 
     describe('durability', () => {
       it('keeps data across close and reopen', async () => {

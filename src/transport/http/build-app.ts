@@ -6,11 +6,13 @@ import type { Logger } from 'pino';
 import type { AccountStore } from '../../accounts/account.js';
 import type { ApiKeyStore } from '../../accounts/api-key.js';
 import type { Authenticator, PasswordVerifier } from '../../accounts/authenticate.js';
+import type { AuditLog } from '../../audit/audit-event.js';
 import type { DeviceStore, Sealed } from '../../devices/device.js';
 import type { JoinServerDeps } from '../../joinserver/index.js';
 import type { PeerStore } from '../../peers/peer.js';
 import { accountRoutes } from './account-routes.js';
 import { apiKeyRoutes } from './api-key-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { biRoutes } from './bi/bi-route.js';
 import { deviceRoutes } from './device-routes.js';
 import { healthRoutes } from './health-routes.js';
@@ -28,6 +30,7 @@ export interface HttpAppDeps {
   readonly accounts: AccountStore;
   readonly apiKeys: ApiKeyStore;
   readonly passwords: PasswordVerifier;
+  readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly ping: () => Promise<void>;
   readonly logger: Logger;
@@ -75,10 +78,13 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
 
   await app.register(healthRoutes, { metrics: deps.metrics, ping: deps.ping });
   await app.register(biRoutes, { joinServer: deps.joinServer, metrics: deps.metrics });
-  const accountDeps = { accounts: deps.accounts, apiKeys: deps.apiKeys, passwords: deps.passwords, credentialCache: deps.auth, auth: deps.auth };
+  const accountDeps = {
+    accounts: deps.accounts, apiKeys: deps.apiKeys, passwords: deps.passwords, audit: deps.audit, credentialCache: deps.auth, auth: deps.auth,
+  };
   await app.register(accountRoutes, accountDeps);
   await app.register(apiKeyRoutes, accountDeps);
-  await app.register(deviceRoutes, { devices: deps.devices, vault: deps.vault, auth: deps.auth });
+  await app.register(deviceRoutes, { devices: deps.devices, vault: deps.vault, audit: deps.audit, auth: deps.auth });
+  await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
   await app.register(peerRoutes, { peers: deps.peers, vault: deps.vault, auth: deps.auth });
   return app;
 }

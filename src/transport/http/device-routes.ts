@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../../accounts/authenticate.js';
 import { addDevice, getDevice, listDevices, removeDevice, updateDevice, type DeviceAdminDeps } from '../../devices/manage-devices.js';
-import { requireAccount, routeSecurity } from './account-auth.js';
+import { authenticatedAccount, requireAccount, routeSecurity } from './account-auth.js';
 import { AddDeviceSchema, DeviceViewSchema, UpdateDeviceSchema, errorResponses } from './schemas.js';
 
 const DevEuiParams = Type.Object({ devEui: Type.String({ description: 'DevEUI, 16 hex digits' }) });
@@ -28,7 +28,7 @@ export async function deviceRoutes(app: FastifyInstance, deps: DeviceAdminDeps &
   app.post('/api/v1/devices', {
     preHandler: write.preHandler,
     schema: { summary: 'Register a device with its root keys', tags, security: write.security, body: AddDeviceSchema, response: { 201: DeviceViewSchema, ...errorResponses } },
-  }, async (request, reply) => reply.code(201).send(await addDevice(deps, request.body as Record<string, unknown>)));
+  }, async (request, reply) => reply.code(201).send(await addDevice(deps, authenticatedAccount(request).username, request.body as Record<string, unknown>)));
 
   app.get('/api/v1/devices/:devEui', {
     preHandler: read.preHandler,
@@ -44,7 +44,7 @@ export async function deviceRoutes(app: FastifyInstance, deps: DeviceAdminDeps &
     preHandler: write.preHandler,
     schema: { summary: 'Remove a device, its keys and sessions', tags, security: write.security, params: DevEuiParams, response: { 204: Type.Null(), ...errorResponses } },
   }, async (request, reply) => {
-    await removeDevice(deps, (request.params as { devEui: string }).devEui);
+    await removeDevice(deps, authenticatedAccount(request).username, (request.params as { devEui: string }).devEui);
     return reply.code(204).send();
   });
 }
