@@ -8,6 +8,7 @@ import { masterKeyFilePath } from './master-key-file.js';
 import { isReloadable, masterKeyIdOf } from './master-key-ring.js';
 import { addActiveKey, loadMasterKeyRing, parseMasterKey, retireInactiveKeys } from './master-key-source.js';
 import { Sealer } from './sealer.js';
+import { thrown } from '../../test/support/thrown.js';
 
 const posix = process.platform !== 'win32';
 let dataDir: string;
@@ -27,16 +28,6 @@ async function rejection(promise: Promise<unknown>): Promise<KeyVaultError> {
     return error as KeyVaultError;
   }
   throw new Error('expected a rejection');
-}
-
-function thrown(fn: () => unknown): KeyVaultError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeyVaultError);
-    return error as KeyVaultError;
-  }
-  throw new Error('expected an error');
 }
 
 describe('key-ring file', () => {
@@ -190,13 +181,13 @@ describe('DEED_MASTER_KEY', () => {
       '   ',
     ];
     for (const value of values) {
-      const error = thrown(() => parseMasterKey(value, 'DEED_MASTER_KEY'));
+      const error = thrown(KeyVaultError, () => parseMasterKey(value, 'DEED_MASTER_KEY'));
       expect(error.code).toBe('invalid_master_key');
       expect(error.message.startsWith('DEED_MASTER_KEY: ')).toBe(true);
       if (value.trim() !== '') expect(error.message).not.toContain(value.trim());
       expect(JSON.stringify(error.details)).not.toContain(value.trim() || '\u0000');
     }
-    expect(thrown(() => parseMasterKey(randomBytes(31).toString('base64'), 'DEED_MASTER_KEY')).message).toContain('decodes to 31 bytes');
+    expect(thrown(KeyVaultError, () => parseMasterKey(randomBytes(31).toString('base64'), 'DEED_MASTER_KEY')).message).toContain('decodes to 31 bytes');
   });
 
   it('rejects a bad key at load', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { aes128EcbDecrypt, aes128EcbEncrypt, aes128EncryptBlock } from './aes.js';
 import { parseHex } from './hex.js';
-import { codeOf } from '../../test/support/lorawan-error-code.js';
+import { codeOf } from '../../test/support/thrown.js';
 
 interface EcbVectors {
   source: string;

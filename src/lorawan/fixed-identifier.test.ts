@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DevAddr } from './dev-addr.js';
 import { Eui64 } from './eui64.js';
 import { NetId } from './net-id.js';
-import { codeOf } from '../../test/support/lorawan-error-code.js';
+import { codeOf } from '../../test/support/thrown.js';
 
 const cases = [
   { name: 'Eui64', type: Eui64, hex: '0042004213424341', lower: '0x0042004213424341' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseHex, reversedCopy, toHex } from './hex.js';
-import { codeOf } from '../../test/support/lorawan-error-code.js';
+import { codeOf } from '../../test/support/thrown.js';
 
 describe('parseHex', () => {
   it('accepts upper and lower case and an optional 0x prefix', () => {

@@ -9,7 +9,7 @@ import { Eui64 } from './eui64.js';
 import { parseHex } from './hex.js';
 import { buildJoinAccept10, buildJoinAccept11, decodeJoinAccept, type JoinAcceptFields } from './join-accept.js';
 import { NetId } from './net-id.js';
-import { codeOf } from '../../test/support/lorawan-error-code.js';
+import { codeOf } from '../../test/support/thrown.js';
 
 interface FrameVectors {
   source: string;

@@ -11,7 +11,7 @@ import {
   encodeJoinRequest,
   verifyJoinRequestMic,
 } from './join-request.js';
-import { codeOf } from '../../test/support/lorawan-error-code.js';
+import { codeOf } from '../../test/support/thrown.js';
 
 interface FrameVectors {
   source: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AesKey } from './aes-key.js';
 import { selectRootKeys } from './key-selection.js';
 import { MAC_VERSIONS, type MacVersion } from './mac-version.js';
-import { codeOf } from '../../test/support/lorawan-error-code.js';
+import { codeOf } from '../../test/support/thrown.js';
 
 const appKey = AesKey.fromHex('A'.repeat(32));
 const nwkKey = AesKey.fromHex('B'.repeat(32));

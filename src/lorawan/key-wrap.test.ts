@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseHex } from './hex.js';
 import { unwrapKey, wrapKey } from './key-wrap.js';
-import { codeOf } from '../../test/support/lorawan-error-code.js';
+import { codeOf } from '../../test/support/thrown.js';
 
 interface WrapVectors {
   source: string;

@@ -29,7 +29,7 @@ import { buildJoinAccept10, buildJoinAccept11, decodeJoinAccept } from './join-a
 import { decodeJoinRequest } from './join-request.js';
 import { NetId } from './net-id.js';
 import { deriveJsEncKey, deriveJsIntKey } from './session-keys.js';
-import { codeOf } from '../../test/support/lorawan-error-code.js';
+import { codeOf } from '../../test/support/thrown.js';
 
 const lp = loraPacketCjs as unknown as typeof loraPacketCjs.default;
 const key = Buffer.alloc(16, 0x2b);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_QR_IMAGE_BYTES, decodeQrImage } from './decode-qr-image.js';
 import { QrError } from './errors.js';
 import { renderQrPng } from './render-qr.js';
+import { thrown } from '../../test/support/thrown.js';
 
 const TR005 = 'LW:D0:42FFFFFFFFFFFFFF:4242FFFFFFFFFFFF:42FFFF42:O0102:SSERIAL';
 
@@ -38,16 +39,6 @@ function transform(src: Raster, width: number, height: number, inverse: (x: numb
     }
   }
   return out;
-}
-
-function errorOf(fn: () => unknown): QrError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QrError) return e;
-    throw new Error(`expected a QrError, got ${String(e)}`);
-  }
-  throw new Error('expected a QrError, got no error');
 }
 
 /** An 8-bit greyscale PNG made by hand: signature, IHDR, one IDAT holding `raw` deflated, IEND. CRCs are zero (see fixCrcs). */
@@ -129,13 +120,13 @@ describe('decodeQrImage', () => {
 
   describe('refuses', () => {
     it('a blank PNG: no_qr_code_found', () => {
-      expect(errorOf(() => decodeQrImage(write(blank(200, 150)))).code).toBe('no_qr_code_found');
+      expect(thrown(QrError, () => decodeQrImage(write(blank(200, 150)))).code).toBe('no_qr_code_found');
     });
 
     it('a PNG of noise: no_qr_code_found', () => {
       const noise = blank(160, 160);
       randomBytes(noise.data.length).copy(noise.data);
-      expect(errorOf(() => decodeQrImage(write(noise))).code).toBe('no_qr_code_found');
+      expect(thrown(QrError, () => decodeQrImage(write(noise))).code).toBe('no_qr_code_found');
     });
 
     it.each([
@@ -146,7 +137,7 @@ describe('decodeQrImage', () => {
       ['a GIF', Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1'), /GIF images are not supported/],
       ['a PNG signature alone', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), /corrupt/],
     ])('%s: unsupported_image', (_, bytes, message) => {
-      const error = errorOf(() => decodeQrImage(bytes));
+      const error = thrown(QrError, () => decodeQrImage(bytes));
       expect(error.code).toBe('unsupported_image');
       expect(error.message).toMatch(message);
     });
@@ -154,7 +145,7 @@ describe('decodeQrImage', () => {
     it('every truncation of a valid PNG: unsupported_image (or no code when the image data survives)', async () => {
       const png = await renderQrPng(TR005, { scale: 2 });
       for (const n of [9, 20, 33, 40, 60, Math.floor(png.length / 2), png.length - 13, png.length - 1]) {
-        const error = errorOf(() => decodeQrImage(png.subarray(0, n)));
+        const error = thrown(QrError, () => decodeQrImage(png.subarray(0, n)));
         expect(['unsupported_image', 'no_qr_code_found'], `truncated at ${n}`).toContain(error.code);
       }
     });
@@ -162,32 +153,32 @@ describe('decodeQrImage', () => {
     it('a corrupted PNG (bad CRC): unsupported_image', async () => {
       const png = Buffer.from(await renderQrPng(TR005));
       png[40] = (png[40] ?? 0) ^ 0xff;
-      expect(errorOf(() => decodeQrImage(png)).code).toBe('unsupported_image');
+      expect(thrown(QrError, () => decodeQrImage(png)).code).toBe('unsupported_image');
     });
 
     it('an image wider than 8000 px, before decoding it: image_too_large', () => {
-      const error = errorOf(() => decodeQrImage(handMadePng(8001, 10, 0, Buffer.alloc(10))));
+      const error = thrown(QrError, () => decodeQrImage(handMadePng(8001, 10, 0, Buffer.alloc(10))));
       expect(error.code).toBe('image_too_large');
       expect(error.message).toMatch(/8000×8000 pixels, got 8001×10/);
-      expect(errorOf(() => decodeQrImage(handMadePng(10, 100_000, 0, Buffer.alloc(10)))).code).toBe('image_too_large');
+      expect(thrown(QrError, () => decodeQrImage(handMadePng(10, 100_000, 0, Buffer.alloc(10)))).code).toBe('image_too_large');
     });
 
     it('a file over 20 MiB: image_too_large', () => {
       const big = Buffer.alloc(MAX_QR_IMAGE_BYTES + 1);
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(big);
-      expect(errorOf(() => decodeQrImage(big)).code).toBe('image_too_large');
+      expect(thrown(QrError, () => decodeQrImage(big)).code).toBe('image_too_large');
     });
 
     it('an interlaced PNG whose data inflates far beyond its dimensions (zip bomb): unsupported_image', () => {
       const bomb = handMadePng(10, 10, 1, Buffer.alloc(50 * 1024 * 1024));
       expect(bomb.length).toBeLessThan(100_000);
-      const error = errorOf(() => decodeQrImage(fixCrcs(bomb)));
+      const error = thrown(QrError, () => decodeQrImage(fixCrcs(bomb)));
       expect(error.code).toBe('unsupported_image');
       expect(error.message).toMatch(/does not match its dimensions/);
     });
 
     it('a non-Buffer: invalid_argument', () => {
-      expect(errorOf(() => decodeQrImage('iVBORw0KGgo=' as unknown as Buffer)).code).toBe('invalid_argument');
+      expect(thrown(QrError, () => decodeQrImage('iVBORw0KGgo=' as unknown as Buffer)).code).toBe('invalid_argument');
     });
   });
 });

@@ -4,6 +4,7 @@ import { formatDeviceQr, parseDeviceQr } from '../lorawan/index.js';
 import { decodeQrImage } from './decode-qr-image.js';
 import { QrError } from './errors.js';
 import { MAX_CAPTION_LINES, renderLabelSheetSvg, renderLabelSheetsSvg, type QrLabel } from './label-sheet.js';
+import { thrown } from '../../test/support/thrown.js';
 
 /** A label as the provisioning flow will print it: TR005 text, DevEUI and owner token beneath. */
 function deviceLabel(i: number): QrLabel {
@@ -14,16 +15,6 @@ function deviceLabel(i: number): QrLabel {
 }
 
 const count = (svg: string, needle: string): number => svg.split(needle).length - 1;
-
-function errorOf(fn: () => unknown): QrError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QrError) return e;
-    throw new Error(`expected a QrError, got ${String(e)}`);
-  }
-  throw new Error('expected a QrError, got no error');
-}
 
 /**
  * Rasterises the n-th QR path of a sheet (the `M x yhWv1h-Wz` runs this module writes) at 4 px per
@@ -93,7 +84,7 @@ describe('renderLabelSheetSvg', () => {
 
   it('refuses more labels than one sheet holds, naming the capacity', () => {
     const labels = Array.from({ length: 40 }, (_, i) => deviceLabel(i));
-    const error = errorOf(() => renderLabelSheetSvg(labels));
+    const error = thrown(QrError, () => renderLabelSheetSvg(labels));
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toMatch(/40 labels do not fit on one A4 sheet: at most \d+/);
     expect(error.details?.['capacity']).toBeGreaterThan(0);
@@ -108,20 +99,20 @@ describe('renderLabelSheetSvg', () => {
     ['zero columns', [{ text: 'a', caption: [] }], { columns: 0 }, /columns must be an integer/],
     ['a negative font size', [{ text: 'a', caption: [] }], { fontSizeMm: -1 }, /fontSizeMm/],
   ])('refuses %s', (_, labels, options, message) => {
-    const error = errorOf(() => renderLabelSheetSvg(labels as QrLabel[], options));
+    const error = thrown(QrError, () => renderLabelSheetSvg(labels as QrLabel[], options));
     expect(error.code).toBe('invalid_argument');
     expect(error.message).toMatch(message);
   });
 
   it('refuses a label text too long for a QR code', () => {
-    expect(errorOf(() => renderLabelSheetSvg([{ text: 'A'.repeat(5000), caption: [] }])).code).toBe('text_too_long');
+    expect(thrown(QrError, () => renderLabelSheetSvg([{ text: 'A'.repeat(5000), caption: [] }])).code).toBe('text_too_long');
   });
 });
 
 describe('renderLabelSheetsSvg', () => {
   it('paginates many labels over as many sheets as needed, every label exactly once', () => {
     const labels = Array.from({ length: 40 }, (_, i) => deviceLabel(i));
-    const perSheet = Number(/at most (\d+)/.exec(errorOf(() => renderLabelSheetSvg(labels)).message)?.[1]);
+    const perSheet = Number(/at most (\d+)/.exec(thrown(QrError, () => renderLabelSheetSvg(labels)).message)?.[1]);
     const sheets = renderLabelSheetsSvg(labels);
     expect(sheets).toHaveLength(Math.ceil(40 / perSheet));
     expect(sheets.reduce((n, svg) => n + count(svg, '<path class="qr"'), 0)).toBe(40);

@@ -5,20 +5,11 @@ import { Eui64 } from '../eui64.js';
 import type { DeviceQr } from './device-qr.js';
 import { formatDeviceQr } from './format-device-qr.js';
 import { parseDeviceQr } from './parse-device-qr.js';
+import { thrown } from '../../../test/support/thrown.js';
 
 const JOIN = Eui64.fromHex('42FFFFFFFFFFFFFF');
 const DEV = Eui64.fromHex('4242FFFFFFFFFFFF');
 const BASE: DeviceQr = { format: 'tr005', joinEui: JOIN, devEui: DEV, vendorId: '42FF', profileId: 'FF42' };
-
-function errorOf(fn: () => unknown): LorawanError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof LorawanError) return e;
-    throw new Error(`expected a LorawanError, got ${String(e)}`);
-  }
-  throw new Error('expected a LorawanError, got no error');
-}
 
 /** EUIs as hex (their toJSON), so values compare by content rather than by (private) fields. */
 const plain = (qr: DeviceQr): unknown => JSON.parse(JSON.stringify(qr));
@@ -47,7 +38,7 @@ describe('formatDeviceQr', () => {
 
   describe('refuses', () => {
     it.each(['checksum', 'ownerToken', 'serialNumber', 'proprietary'] as const)("a %s containing ':'", (field) => {
-      const error = errorOf(() => formatDeviceQr({ ...BASE, [field]: 'AB:CD' }));
+      const error = thrown(LorawanError, () => formatDeviceQr({ ...BASE, [field]: 'AB:CD' }));
       expect(error.code).toBe('invalid_qr');
       expect(error.message).toContain(`(${field}) must not contain ':'`);
       expect(error.message).not.toContain('AB:CD');
@@ -59,43 +50,43 @@ describe('formatDeviceQr', () => {
       ['with a newline', 'AB\nCD', /printable ASCII/],
       ['non-ASCII', 'ÄB', /printable ASCII/],
     ])('an owner token %s', (_, value, message) => {
-      expect(errorOf(() => formatDeviceQr({ ...BASE, ownerToken: value })).message).toMatch(message);
+      expect(thrown(LorawanError, () => formatDeviceQr({ ...BASE, ownerToken: value })).message).toMatch(message);
     });
 
     it('a dev-eui-only code (no JoinEUI)', () => {
       const qr = parseDeviceQr('4242FFFFFFFFFFFF');
-      expect(errorOf(() => formatDeviceQr(qr)).message).toMatch(/JoinEUI is missing/);
+      expect(thrown(LorawanError, () => formatDeviceQr(qr)).message).toMatch(/JoinEUI is missing/);
     });
 
     it('a missing VendorID or profile id', () => {
-      expect(errorOf(() => formatDeviceQr({ ...BASE, vendorId: null })).message).toMatch(/ProfileID .* is missing/);
-      expect(errorOf(() => formatDeviceQr({ ...BASE, profileId: null })).message).toMatch(/ProfileID .* is missing/);
+      expect(thrown(LorawanError, () => formatDeviceQr({ ...BASE, vendorId: null })).message).toMatch(/ProfileID .* is missing/);
+      expect(thrown(LorawanError, () => formatDeviceQr({ ...BASE, profileId: null })).message).toMatch(/ProfileID .* is missing/);
     });
 
     it.each(['42F', '42FFF', '42FG', '0x42', ''])('a VendorID %j that is not 4 hex digits', (vendorId) => {
-      expect(errorOf(() => formatDeviceQr({ ...BASE, vendorId })).message).toMatch(/^VendorID must/);
+      expect(thrown(LorawanError, () => formatDeviceQr({ ...BASE, vendorId })).message).toMatch(/^VendorID must/);
     });
 
     it('a profile id that is not 4 hex digits', () => {
-      expect(errorOf(() => formatDeviceQr({ ...BASE, profileId: 'FF4' })).message).toMatch(/^profile id must/);
+      expect(thrown(LorawanError, () => formatDeviceQr({ ...BASE, profileId: 'FF4' })).message).toMatch(/^profile id must/);
     });
 
     it('EUIs that are not Eui64 values', () => {
       const bad = { ...BASE, joinEui: '42FFFFFFFFFFFFFF' } as unknown as DeviceQr;
-      expect(errorOf(() => formatDeviceQr(bad)).message).toMatch(/JoinEUI is missing/);
+      expect(thrown(LorawanError, () => formatDeviceQr(bad)).message).toMatch(/JoinEUI is missing/);
       const noDev = { ...BASE, devEui: undefined } as unknown as DeviceQr;
-      expect(errorOf(() => formatDeviceQr(noDev)).message).toMatch(/DevEUI is missing/);
+      expect(thrown(LorawanError, () => formatDeviceQr(noDev)).message).toMatch(/DevEUI is missing/);
     });
 
     it('non-objects', () => {
       for (const value of [null, undefined, 'LW:D0:…', 1]) {
-        expect(errorOf(() => formatDeviceQr(value as unknown as DeviceQr)).code).toBe('invalid_qr');
+        expect(thrown(LorawanError, () => formatDeviceQr(value as unknown as DeviceQr)).code).toBe('invalid_qr');
       }
     });
 
     it('a text longer than 1024 bytes, which the parser would reject', () => {
       const qr: DeviceQr = { ...BASE, proprietary: 'X'.repeat(1000) };
-      expect(errorOf(() => formatDeviceQr(qr)).message).toMatch(/longer than 1024 bytes/);
+      expect(thrown(LorawanError, () => formatDeviceQr(qr)).message).toMatch(/longer than 1024 bytes/);
     });
   });
 

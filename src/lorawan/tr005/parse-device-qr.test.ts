@@ -4,19 +4,10 @@ import { LorawanError } from '../errors.js';
 import { Eui64 } from '../eui64.js';
 import { MAX_DEVICE_QR_BYTES } from './device-qr.js';
 import { parseDeviceQr } from './parse-device-qr.js';
+import { thrown } from '../../../test/support/thrown.js';
 
 const BASE = 'LW:D0:42FFFFFFFFFFFFFF:4242FFFFFFFFFFFF:42FFFF42';
 const FULL = `${BASE}:CCHECKSUM:O0102:SSERIAL:PPROPRIETARY`;
-
-function errorOf(fn: () => unknown): LorawanError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof LorawanError) return e;
-    throw new Error(`expected a LorawanError, got ${String(e)}`);
-  }
-  throw new Error('expected a LorawanError, got no error');
-}
 
 describe('parseDeviceQr', () => {
   it('returns Eui64 values and the split ProfileID', () => {
@@ -60,7 +51,7 @@ describe('parseDeviceQr', () => {
     ['an object', { text: BASE }],
     ['an array', [BASE]],
   ])('rejects %s', (_, input) => {
-    const error = errorOf(() => parseDeviceQr(input));
+    const error = thrown(LorawanError, () => parseDeviceQr(input));
     expect(error.code).toBe('invalid_qr');
     expect(error.message).toBe('QR code text must be a string');
   });
@@ -75,7 +66,7 @@ describe('parseDeviceQr', () => {
     });
 
     it('rejects 1025 bytes', () => {
-      const error = errorOf(() => parseDeviceQr(padded(1025)));
+      const error = thrown(LorawanError, () => parseDeviceQr(padded(1025)));
       expect(error.code).toBe('invalid_qr');
       expect(error.message).toMatch(/at most 1024 bytes/);
     });
@@ -84,10 +75,10 @@ describe('parseDeviceQr', () => {
       // 1000 characters, but 1000 + 2 * 50 bytes: rejected for size before the character check.
       const text = `${padded(950)}${'é'.repeat(50)}`;
       expect(text.length).toBe(1000);
-      expect(errorOf(() => parseDeviceQr(text)).message).toMatch(/at most 1024 bytes/);
+      expect(thrown(LorawanError, () => parseDeviceQr(text)).message).toMatch(/at most 1024 bytes/);
       // Astral characters are 4 bytes (2 UTF-16 units).
-      expect(errorOf(() => parseDeviceQr('😀'.repeat(257))).message).toMatch(/at most 1024 bytes/);
-      expect(errorOf(() => parseDeviceQr('😀'.repeat(256))).message).toMatch(/printable ASCII/);
+      expect(thrown(LorawanError, () => parseDeviceQr('😀'.repeat(257))).message).toMatch(/at most 1024 bytes/);
+      expect(thrown(LorawanError, () => parseDeviceQr('😀'.repeat(256))).message).toMatch(/printable ASCII/);
     });
 
     it('measures after trimming whitespace', () => {
@@ -97,7 +88,7 @@ describe('parseDeviceQr', () => {
     it('rejects a huge input quickly', () => {
       const huge = `${BASE}:P${'X'.repeat(10_000_000)}`;
       const start = performance.now();
-      expect(errorOf(() => parseDeviceQr(huge)).code).toBe('invalid_qr');
+      expect(thrown(LorawanError, () => parseDeviceQr(huge)).code).toBe('invalid_qr');
       expect(performance.now() - start).toBeLessThan(500);
     });
   });
@@ -112,7 +103,7 @@ describe('parseDeviceQr', () => {
       for (let n = 0; n < full.length; n++) {
         const cut = full.slice(0, n);
         if (n < profileEnd) {
-          expect(errorOf(() => parseDeviceQr(cut)).code, cut).toBe('invalid_qr');
+          expect(thrown(LorawanError, () => parseDeviceQr(cut)).code, cut).toBe('invalid_qr');
         } else {
           // Cut inside the extensions: identities intact, a value may be shortened.
           expect(parseDeviceQr(cut).devEui.toHex(), cut).toBe('4242FFFFFFFFFFFF');
@@ -135,7 +126,7 @@ describe('parseDeviceQr', () => {
     ];
     for (let i = 0; i < 200; i++) samples.push(randomBytes(1 + (i % 90)).toString('latin1'));
     for (const sample of samples) {
-      expect(errorOf(() => parseDeviceQr(sample)).code).toBe('invalid_qr');
+      expect(thrown(LorawanError, () => parseDeviceQr(sample)).code).toBe('invalid_qr');
     }
   });
 
@@ -163,7 +154,7 @@ describe('parseDeviceQr', () => {
       `${secret}:${secret}`,
       `LW:D0:42FFFFFFFFFFFFFF:4242FFFFFFFFFFFF:42FFFF42:O${secret} x`,
     ]) {
-      expect(errorOf(() => parseDeviceQr(text)).message).not.toContain(secret);
+      expect(thrown(LorawanError, () => parseDeviceQr(text)).message).not.toContain(secret);
     }
   });
 });
