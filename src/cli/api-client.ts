@@ -38,7 +38,7 @@ export class ApiClient {
     const message = typeof detail === 'string' ? detail : `HTTP ${response.status}`;
     if (response.status === 401) {
       const hint = apiKey !== undefined || username !== undefined ? ''
-        : '; give --username and --password (or DEED_USERNAME/DEED_PASSWORD, or run "deed init"), or --api-key (DEED_API_KEY)';
+        : '; give --username and --password (or DEED_USERNAME/DEED_PASSWORD, or username and password in the saved configuration file), or --api-key (DEED_API_KEY)';
       throw new CliError(`${message}${hint}`, EXIT.auth);
     }
     if (response.status === 403) throw new CliError(message, EXIT.auth);

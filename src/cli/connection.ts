@@ -42,7 +42,7 @@ export function readSavedConfig(path: string): Partial<Record<SavedKey, string>>
   try {
     parsed = parseYaml(text);
   } catch {
-    throw new CliError(`the configuration file ${path} is not valid YAML; fix it or run "deed init" again`, EXIT.usage);
+    throw new CliError(`the configuration file ${path} is not valid YAML; fix it (keys: url, username, password, apiKey)`, EXIT.usage);
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {

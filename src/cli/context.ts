@@ -25,7 +25,6 @@ export function commandContext(command: Command): CommandContext {
     ...(opts.username !== undefined ? { username: opts.username } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(apiKey !== undefined ? { apiKey } : {}),
-    ...(opts.config !== undefined ? { config: opts.config } : {}),
   });
   const format = parseOutputFormat(opts.output);
   return { api: new ApiClient(connection), connection, format, print: (value, columns) => print(value, format, columns) };

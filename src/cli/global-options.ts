@@ -6,7 +6,6 @@ export interface GlobalOptions {
   readonly username?: string;
   readonly password?: string;
   readonly apiKey?: string;
-  readonly config?: string;
   readonly output?: string;
 }
 
@@ -75,7 +74,5 @@ export function globalOptionValues(command: Command): GlobalOptions {
       if (value !== undefined) values[key] = value;
     }
   }
-  const config: unknown = command.optsWithGlobals()['config'];
-  if (typeof config === 'string') values['config'] = config;
   return values as GlobalOptions;
 }

@@ -12,18 +12,12 @@ let stdinUsed = false;
 export function readSecretOption(value: string | undefined, option: string): string | undefined {
   if (value === undefined) return undefined;
   if (value === '-') return readStdinOnce(option);
-  if (value.startsWith('@')) {
-    try {
-      return readFileSync(value.slice(1), 'utf8').trim();
-    } catch (err) {
-      throw new CliError(`${option}: cannot read ${value.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.usage);
-    }
-  }
+  if (value.startsWith('@')) return readSecretFile(value.slice(1), option);
   return value;
 }
 
 /** Reads all of standard input (for `--password-stdin` and `-` values). */
-export function readStdinText(what: string): string {
+function readStdinText(what: string): string {
   try {
     return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
