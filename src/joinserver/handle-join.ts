@@ -153,11 +153,11 @@ function reserveNonces(deps: JoinServerDeps, device: DeviceRecord, devNonce: num
   return { ...check.next, joinNonce };
 }
 
-interface BuiltJoin {
-  readonly phyPayload: Uint8Array;
-  readonly keys10?: { nwkSKey: AesKey; appSKey: AesKey };
-  readonly keys11?: { fNwkSIntKey: AesKey; sNwkSIntKey: AesKey; nwkSEncKey: AesKey; appSKey: AesKey };
-}
+/** The JoinAccept and session keys of one join: the network keys of 1.0.x or of 1.1. */
+type BuiltJoin = { readonly phyPayload: Uint8Array; readonly appSKey: AesKey } & (
+  | { readonly keys10: { nwkSKey: AesKey }; readonly keys11?: undefined }
+  | { readonly keys11: { fNwkSIntKey: AesKey; sNwkSIntKey: AesKey; nwkSEncKey: AesKey }; readonly keys10?: undefined }
+);
 
 function deriveAndBuild(
   msg: JoinRequestMessage, request: JoinRequest, roots: { network: AesKey; application: AesKey }, joinNonce: number,
@@ -173,17 +173,17 @@ function deriveAndBuild(
     ...(msg.cfList !== null ? { cfList: msg.cfList } : {}),
   };
   if (!is11) {
-    return {
-      phyPayload: buildJoinAccept10(fields, roots.network),
-      keys10: deriveSessionKeys10(roots.network, { joinNonce, netId: msg.senderNetId, devNonce: request.devNonce }),
-    };
+    const keys10 = deriveSessionKeys10(roots.network, { joinNonce, netId: msg.senderNetId, devNonce: request.devNonce });
+    return { phyPayload: buildJoinAccept10(fields, roots.network), appSKey: keys10.appSKey, keys10 };
   }
   const jsIntKey = deriveJsIntKey(roots.network, request.devEui);
+  const keys11 = deriveSessionKeys11({ nwkKey: roots.network, appKey: roots.application }, {
+    joinNonce, joinEui: request.joinEui, devNonce: request.devNonce,
+  });
   return {
     phyPayload: buildJoinAccept11(fields, { joinEui: request.joinEui, devNonce: request.devNonce, nwkKey: roots.network, jsIntKey }),
-    keys11: deriveSessionKeys11({ nwkKey: roots.network, appKey: roots.application }, {
-      joinNonce, joinEui: request.joinEui, devNonce: request.devNonce,
-    }),
+    appSKey: keys11.appSKey,
+    keys11,
   };
 }
 
@@ -193,8 +193,6 @@ function sealSession(
 ): SessionRecord {
   const seal = (key: AesKey | undefined, field: Parameters<typeof sealContext.sessionKey>[2]) =>
     key === undefined ? null : deps.vault.seal(key.unsafeBytes(), sealContext.sessionKey(device.devEui, sessionKeyId, field));
-  const appSKey = built.keys10?.appSKey ?? built.keys11?.appSKey;
-  if (appSKey === undefined) throw new Error('unreachable: no AppSKey derived');
   return {
     devEui: device.devEui,
     sessionKeyId,
@@ -207,7 +205,7 @@ function sealSession(
     fNwkSIntKey: seal(built.keys11?.fNwkSIntKey, 'fNwkSIntKey'),
     sNwkSIntKey: seal(built.keys11?.sNwkSIntKey, 'sNwkSIntKey'),
     nwkSEncKey: seal(built.keys11?.nwkSEncKey, 'nwkSEncKey'),
-    appSKey: deps.vault.seal(appSKey.unsafeBytes(), sealContext.sessionKey(device.devEui, sessionKeyId, 'appSKey')),
+    appSKey: deps.vault.seal(built.appSKey.unsafeBytes(), sealContext.sessionKey(device.devEui, sessionKeyId, 'appSKey')),
     createdAt: deps.clock.now(),
   };
 }
@@ -216,12 +214,10 @@ function wrapKeys(
   deps: JoinServerDeps, macVersion: MacVersion, built: BuiltJoin, sessionKeyId: string,
   nsKek: PeerKek | null, asKek: PeerKek | null,
 ): JoinAnswer {
-  const appSKey = built.keys10?.appSKey ?? built.keys11?.appSKey;
-  const appEnvelope = appSKey !== undefined && (asKek !== null || deps.settings.allowUnwrappedKeys) ? envelopeKey(appSKey, asKek) : null;
+  const appEnvelope = asKek !== null || deps.settings.allowUnwrappedKeys ? envelopeKey(built.appSKey, asKek) : null;
   const base = { phyPayload: built.phyPayload, lifetimeSeconds: deps.settings.sessionLifetimeSeconds, sessionKeyId, macVersion, appSKey: appEnvelope };
   if (built.keys10 !== undefined) return { ...base, nwkSKey: envelopeKey(built.keys10.nwkSKey, nsKek) };
   const k = built.keys11;
-  if (k === undefined) throw new Error('unreachable: no session keys derived');
   return {
     ...base,
     fNwkSIntKey: envelopeKey(k.fNwkSIntKey, nsKek),
