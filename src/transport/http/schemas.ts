@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { MAC_VERSIONS } from '../../lorawan/index.js';
 
 /** JSON schemas of the REST API: documentation (OpenAPI) and response allow-lists. */
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -6,7 +7,7 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 export const Hex = (bytes: number, example: string) =>
   Type.String({ description: `${bytes} bytes as ${bytes * 2} hex digits`, examples: [example] });
 
-export const MacVersionSchema = Type.Union(['1.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'].map((v) => Type.Literal(v)));
+export const MacVersionSchema = Type.Union(MAC_VERSIONS.map((v) => Type.Literal(v)));
 
 export const DeviceViewSchema = Type.Object({
   devEui: Type.String(),

@@ -1,4 +1,4 @@
-import { DevAddr, Eui64, LorawanError, NetId, isMacVersion, parseHex, toHex } from '../../../lorawan/index.js';
+import { DevAddr, Eui64, LorawanError, MAC_VERSIONS, NetId, isMacVersion, parseHex, toHex } from '../../../lorawan/index.js';
 import {
   JoinServerError, handleAppSKey, handleHomeNs, handleJoin,
   type JoinServerDeps, type KeyEnvelope,
@@ -15,14 +15,19 @@ export const BI_ANSWER_TYPES: Readonly<Record<string, string>> = {
 
 type Body = Readonly<Record<string, unknown>>;
 
-function hexField(body: Body, field: string, length: number | null): Uint8Array {
-  const value = requireField(body, field);
+/** Runs a lorawan parser; its error becomes a Malformed answer (message prefixed with `prefix`). */
+function malformed<T>(parse: () => T, prefix = ''): T {
   try {
-    return parseHex(value, length, field);
+    return parse();
   } catch (err) {
-    if (err instanceof LorawanError) throw new JoinServerError('malformed_message', err.message);
+    if (err instanceof LorawanError) throw new JoinServerError('malformed_message', `${prefix}${err.message}`);
     throw err;
   }
+}
+
+/** A required hex field (its parse error already names the field). */
+function hexField(body: Body, field: string, length: number | null): Uint8Array {
+  return malformed(() => parseHex(requireField(body, field), length, field));
 }
 
 function optionalHexField(body: Body, field: string, length: number): Uint8Array | null {
@@ -31,13 +36,10 @@ function optionalHexField(body: Body, field: string, length: number): Uint8Array
 }
 
 function value<T>(field: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof LorawanError) throw new JoinServerError('malformed_message', `${field}: ${err.message}`);
-    throw err;
-  }
+  return malformed(parse, `${field}: `);
 }
+
+const devEuiField = (body: Body): Eui64 => value('DevEUI', () => Eui64.fromBigEndian(hexField(body, 'DevEUI', 8)));
 
 const envelopeJson = (e: KeyEnvelope) => ({ KEKLabel: e.kekLabel, AESKey: toHex(e.aesKey) });
 
@@ -50,7 +52,7 @@ export async function answerBiMessage(
     case 'JoinReq': {
       const macVersion = requireField(body, 'MACVersion');
       if (!isMacVersion(macVersion)) {
-        throw new JoinServerError('malformed_message', 'MACVersion must be one of 1.0, 1.0.1, 1.0.2, 1.0.3, 1.0.4, 1.1');
+        throw new JoinServerError('malformed_message', `MACVersion must be one of ${MAC_VERSIONS.join(', ')}`);
       }
       const rxDelay = requireField(body, 'RxDelay');
       if (typeof rxDelay !== 'number' || !Number.isInteger(rxDelay) || rxDelay < 0 || rxDelay > 15) {
@@ -60,7 +62,7 @@ export async function answerBiMessage(
       const answer = await handleJoin(deps, caller, {
         macVersion,
         phyPayload: hexField(body, 'PHYPayload', null),
-        devEui: value('DevEUI', () => Eui64.fromBigEndian(hexField(body, 'DevEUI', 8))),
+        devEui: devEuiField(body),
         devAddr: value('DevAddr', () => DevAddr.fromBigEndian(hexField(body, 'DevAddr', 4))),
         dlSettings,
         rxDelay,
@@ -80,13 +82,13 @@ export async function answerBiMessage(
       };
     }
     case 'AppSKeyReq': {
-      const devEui = value('DevEUI', () => Eui64.fromBigEndian(hexField(body, 'DevEUI', 8)));
+      const devEui = devEuiField(body);
       const sessionKeyId = toHex(hexField(body, 'SessionKeyID', null));
       const answer = await handleAppSKey(deps, caller, { devEui, sessionKeyId, senderId: header.SenderID });
       return { DevEUI: answer.devEui.toHex(), AppSKey: envelopeJson(answer.appSKey), SessionKeyID: answer.sessionKeyId };
     }
     case 'HomeNSReq': {
-      const devEui = value('DevEUI', () => Eui64.fromBigEndian(hexField(body, 'DevEUI', 8)));
+      const devEui = devEuiField(body);
       const answer = await handleHomeNs(deps, caller, devEui);
       return {
         HNetID: answer.homeNetId,

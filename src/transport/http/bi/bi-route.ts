@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { JoinServerError, type JoinServerDeps } from '../../../joinserver/index.js';
 import type { Metrics } from '../metrics.js';
 import { authenticatePeer } from '../peer-auth.js';
+import { problem } from '../problem.js';
 import { answerHeader, readEnvelope } from './bi-envelope.js';
 import { BI_ANSWER_TYPES, answerBiMessage } from './bi-messages.js';
 import { biResultCode } from './bi-result-code.js';
@@ -29,12 +30,10 @@ export async function biRoutes(app: FastifyInstance, deps: { joinServer: JoinSer
     const started = process.hrtime.bigint();
     const read = readEnvelope(typeof request.body === 'string' ? request.body : '');
     if (read === null) {
-      return reply.code(400).type('application/problem+json').send({
-        type: 'urn:deed:error:malformed_envelope', title: 'Bad Request', status: 400, code: 'malformed_envelope',
-        detail: 'the body is not a JSON object: expected a LoRaWAN Backend Interfaces message',
-      });
+      return reply.code(400).type('application/problem+json')
+        .send(problem(400, 'malformed_envelope', 'the body is not a JSON object: expected a LoRaWAN Backend Interfaces message'));
     }
-    const { envelope, problem } = read;
+    const { envelope, problem: headerProblem } = read;
     const { header } = envelope;
     const answerType = BI_ANSWER_TYPES[header.MessageType] ?? 'ErrorNotification';
     let fields: Record<string, unknown> = {};
@@ -42,7 +41,7 @@ export async function biRoutes(app: FastifyInstance, deps: { joinServer: JoinSer
     try {
       const caller = await authenticatePeer(request, deps.joinServer.peers);
       if (caller === null) throw new JoinServerError('unknown_sender', 'no peer is registered for these credentials');
-      if (problem !== null) throw new JoinServerError('malformed_message', problem);
+      if (headerProblem !== null) throw new JoinServerError('malformed_message', headerProblem);
       fields = await answerBiMessage(deps.joinServer, caller, envelope);
       result = { ResultCode: 'Success' };
     } catch (err) {
