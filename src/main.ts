@@ -74,15 +74,13 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     random: { bytes: (n) => randomBytes(n) },
     settings: config.joinServer,
   };
+  const passwords = { verify: verifyPassword, hash: hashPassword };
   const deps = {
     joinServer,
-    devices: stores.devices,
-    peers,
-    vault,
-    auth: createAuthenticator(stores, { verify: verifyPassword, hash: hashPassword }),
+    auth: createAuthenticator(stores, passwords),
     accounts: stores.accounts,
     apiKeys: stores.apiKeys,
-    passwords: { verify: verifyPassword, hash: hashPassword },
+    passwords,
     audit: stores.audit,
     metrics,
     ping: stores.ping,

@@ -7,9 +7,7 @@ import type { AccountStore } from '../../accounts/account.js';
 import type { ApiKeyStore } from '../../accounts/api-key.js';
 import type { Authenticator, PasswordVerifier } from '../../accounts/authenticate.js';
 import type { AuditLog } from '../../audit/audit-event.js';
-import type { DeviceStore, Sealed } from '../../devices/device.js';
 import type { JoinServerDeps } from '../../joinserver/index.js';
-import type { PeerStore } from '../../peers/peer.js';
 import { accountRoutes } from './account-routes.js';
 import { apiKeyRoutes } from './api-key-routes.js';
 import { auditRoutes } from './audit-routes.js';
@@ -22,10 +20,8 @@ import { installProblemHandlers } from './problem.js';
 
 /** Everything the HTTP API calls: use-case dependencies, built in main.ts. */
 export interface HttpAppDeps {
+  /** Also the stores and the vault of the management routes. */
   readonly joinServer: JoinServerDeps;
-  readonly devices: DeviceStore;
-  readonly peers: PeerStore;
-  readonly vault: { seal(plaintext: Uint8Array, context: string): Sealed };
   readonly auth: Authenticator;
   readonly accounts: AccountStore;
   readonly apiKeys: ApiKeyStore;
@@ -83,8 +79,8 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   };
   await app.register(accountRoutes, accountDeps);
   await app.register(apiKeyRoutes, accountDeps);
-  await app.register(deviceRoutes, { devices: deps.devices, vault: deps.vault, audit: deps.audit, auth: deps.auth });
+  await app.register(deviceRoutes, { devices: deps.joinServer.devices, vault: deps.joinServer.vault, audit: deps.audit, auth: deps.auth });
   await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
-  await app.register(peerRoutes, { peers: deps.peers, vault: deps.vault, auth: deps.auth });
+  await app.register(peerRoutes, { peers: deps.joinServer.peers, vault: deps.joinServer.vault, auth: deps.auth });
   return app;
 }
