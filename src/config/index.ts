@@ -6,5 +6,5 @@ export type { Config, DatabaseConfig, HttpConfig, HttpsConfig, JoinServerConfig,
 export { LOG_LEVELS } from './config.js';
 export { ConfigError, type ConfigIssue } from './errors.js';
 export { loadConfig, type LoadConfigInput } from './load-config.js';
-export { redactConfig, redactDatabaseUrl } from './redact-config.js';
+export { redactConfig } from './redact-config.js';
 export { CONFIG_ENV_VARS, CONFIG_FILE_KEYS, SETTINGS, findUnknownEnvVars, type SettingName } from './settings.js';

@@ -1,21 +1,8 @@
 import { inspect } from 'node:util';
+import { redactDatabaseUrl } from '../storage/database-url.js';
 import type { Config } from './config.js';
 
 const REDACTED = '[redacted]';
-
-/** A database URL safe to print: password replaced, query string (may hold secrets) dropped. */
-export function redactDatabaseUrl(url: string): string {
-  if (!/^postgres(ql)?:\/\//i.test(url)) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    parsed.search = '';
-    parsed.hash = '';
-    return parsed.toString();
-  } catch {
-    return 'postgres://[unparseable URL]';
-  }
-}
 
 /**
  * A copy of the config that is safe to log or print: master keys and the admin password become

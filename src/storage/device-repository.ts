@@ -1,7 +1,7 @@
 import type { Kysely, UpdateObject } from 'kysely';
 import type { DevicePatch, DeviceRecord, DeviceStore, JoinCommit, NewDevice, SessionRecord } from '../devices/device.js';
 import type { DatabaseHandle, SqlDialect } from './database-handle.js';
-import { deviceFromRow, newDeviceRow, normalizeHex, serializeNonces, sessionFromRow, sessionRow } from './device-rows.js';
+import { deviceFromRow, newDeviceRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionFromRow, sessionRow } from './device-rows.js';
 import { type Database, type DevicesTable, toDbBoolean, toDbTimestamp } from './schema.js';
 import { createSqliteJoinPath } from './sqlite-join-path.js';
 import { commitJoinPostgres } from './postgres-join-path.js';
@@ -182,7 +182,7 @@ async function pruneSessions(
   keptId: string,
   keep: number,
 ): Promise<void> {
-  const others = Math.max(0, Math.floor(keep) - 1);
+  const others = otherSessionsToKeep(keep);
   const beyond = trx
     .selectFrom('session_keys')
     .select('session_key_id')

@@ -108,3 +108,11 @@ export function sessionFromRow(row: SessionRow): SessionRecord {
     createdAt: fromDbTimestamp(row.created_at),
   };
 }
+
+/**
+ * How many sessions besides the one a join inserts survive the prune: the newest
+ * `keepSessions - 1` (the new session is always kept, so fewer than 1 counts as 1).
+ */
+export function otherSessionsToKeep(keepSessions: number): number {
+  return Math.max(0, Math.floor(keepSessions) - 1);
+}

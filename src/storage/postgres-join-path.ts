@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { JoinCommit } from '../devices/device.js';
 import type { PostgresHandle } from './database-handle.js';
-import { normalizeHex, serializeNonces, sessionRow } from './device-rows.js';
+import { normalizeHex, otherSessionsToKeep, serializeNonces, sessionRow } from './device-rows.js';
 import { toDbTimestamp } from './schema.js';
 import { translateUniqueViolation } from './unique-violation.js';
 
@@ -16,7 +16,7 @@ import { translateUniqueViolation } from './unique-violation.js';
 export async function commitJoinPostgres(handle: PostgresHandle, commit: JoinCommit, at: Date): Promise<boolean> {
   const devEui = normalizeHex(commit.devEui);
   const s = sessionRow(commit.session);
-  const others = Math.max(0, Math.floor(commit.keepSessions) - 1);
+  const others = otherSessionsToKeep(commit.keepSessions);
   const { rows } = await translateUniqueViolation('session', { devEui, sessionKeyId: s.session_key_id }, () =>
     sql<{ committed: boolean }>`
       with updated as (
@@ -32,7 +32,6 @@ export async function commitJoinPostgres(handle: PostgresHandle, commit: JoinCom
                ${s.net_id}, ${s.as_id}::text, ${s.nwk_s_key}::text, ${s.f_nwk_s_int_key}::text, ${s.s_nwk_s_int_key}::text,
                ${s.nwk_s_enc_key}::text, ${s.app_s_key}, ${s.created_at}::timestamptz
           from updated
-        returning 1
       ), pruned as (
         delete from session_keys
          where dev_eui = ${devEui}
@@ -42,10 +41,8 @@ export async function commitJoinPostgres(handle: PostgresHandle, commit: JoinCom
               where dev_eui = ${devEui} and session_key_id <> ${s.session_key_id}
               order by created_at desc, session_key_id desc
              offset ${others})
-        returning 1
       )
-      select exists (select 1 from updated) as committed, (select count(*) from inserted) as inserted,
-             (select count(*) from pruned) as pruned`.execute(handle.db),
+      select exists (select 1 from updated) as committed`.execute(handle.db),
   );
   return rows[0]?.committed === true;
 }

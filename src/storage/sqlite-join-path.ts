@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DeviceRecord, JoinCommit } from '../devices/device.js';
 import { type SqliteHandle, withSqliteConnection } from './database-handle.js';
-import { deviceFromRow, normalizeHex, serializeNonces, sessionRow } from './device-rows.js';
+import { deviceFromRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionRow } from './device-rows.js';
 import { type DeviceRow, type NewSessionRow, toDbTimestamp } from './schema.js';
 import { translateUniqueViolation } from './unique-violation.js';
 
@@ -56,7 +56,7 @@ export function createSqliteJoinPath(handle: SqliteHandle, now: () => Date): Sql
         lastJoinNonce: commit.lastJoinNonce,
         updatedAt: toDbTimestamp(now()),
         session,
-        others: Math.max(0, Math.floor(commit.keepSessions) - 1),
+        others: otherSessionsToKeep(commit.keepSessions),
       };
       return translateUniqueViolation('session', { devEui: params.devEui, sessionKeyId: session.session_key_id }, () =>
         withSqliteConnection(handle, () => prepared().commit.immediate(params)),
