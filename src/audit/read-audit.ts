@@ -1,6 +1,5 @@
 import { Eui64 } from '../lorawan/index.js';
-import { InvalidInputError } from '../shared/errors.js';
-import { parseField } from '../shared/validate.js';
+import { parseField, parseInteger, present } from '../shared/validate.js';
 import type { AuditEvent, AuditLog, AuditVerifyResult } from './audit-event.js';
 
 /** An audit event as transports show it: `at` as ISO 8601 text. */
@@ -26,15 +25,7 @@ export interface AuditQueryInput {
 /** The largest page. */
 export const AUDIT_PAGE_MAX = 1000;
 
-const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
-function integer(field: string, value: unknown, min: number, max: number): number {
-  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidInputError(`${field}: expected an integer from ${min} to ${max}`, field);
-  }
-  return n;
-}
 
 /** The view of an event. */
 export function toAuditEventView(event: AuditEvent): AuditEventView {
@@ -48,8 +39,8 @@ export function toAuditEventView(event: AuditEvent): AuditEventView {
 export async function listAuditEvents(
   deps: { readonly audit: Pick<AuditLog, 'list'> }, query: AuditQueryInput,
 ): Promise<{ events: AuditEventView[]; next: number | null }> {
-  const limit = present(query.limit) ? integer('limit', query.limit, 1, AUDIT_PAGE_MAX) : 100;
-  const afterSeq = present(query.afterSeq) ? integer('afterSeq', query.afterSeq, 0, Number.MAX_SAFE_INTEGER) : undefined;
+  const limit = present(query.limit) ? parseInteger('limit', query.limit, 1, AUDIT_PAGE_MAX) : 100;
+  const afterSeq = present(query.afterSeq) ? parseInteger('afterSeq', query.afterSeq, 0, Number.MAX_SAFE_INTEGER) : undefined;
   const devEui = present(query.devEui) ? parseField('devEui', () => Eui64.fromHex(query.devEui).toHex()) : undefined;
   const page = await deps.audit.list({
     limit: limit + 1,

@@ -3,7 +3,7 @@ import { AesKey, Eui64, NetId, isMacVersion, MAC_VERSIONS } from '../lorawan/ind
 import type { MacVersion } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
 import { InvalidInputError, NotFoundError } from '../shared/errors.js';
-import { parseField, parseIdentifier } from '../shared/validate.js';
+import { parseField, parseIdentifier, parseInteger, present } from '../shared/validate.js';
 import type { DevicePatch, DeviceStore, Sealed } from './device.js';
 import { toDeviceView, type DeviceView } from './device-view.js';
 
@@ -28,7 +28,6 @@ export interface AddDeviceInput {
   readonly resetsJoinNonces?: unknown;
 }
 
-const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
 function macVersion(value: unknown): MacVersion {
   if (!isMacVersion(value)) {
@@ -102,10 +101,7 @@ export async function getDevice(deps: Pick<DeviceAdminDeps, 'devices'>, devEuiHe
 export async function listDevices(
   deps: Pick<DeviceAdminDeps, 'devices'>, options: { limit?: unknown; after?: unknown },
 ): Promise<{ devices: DeviceView[]; next: string | null }> {
-  const limit = options.limit === undefined ? 100 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new InvalidInputError('limit: expected an integer from 1 to 1000', 'limit');
-  }
+  const limit = present(options.limit) ? parseInteger('limit', options.limit, 1, 1000) : 100;
   const after = present(options.after) ? devEuiOf(options.after) : undefined;
   const page = await deps.devices.list({ limit: limit + 1, ...(after !== undefined ? { after } : {}) });
   const devices = page.slice(0, limit).map(toDeviceView);

@@ -4,7 +4,7 @@ import { parseKek } from '../keyvault/kek.js';
 import { generateToken, hashToken } from '../keyvault/secret-token.js';
 import type { Sealed } from '../devices/device.js';
 import { InvalidInputError, NotFoundError } from '../shared/errors.js';
-import { parseField, parseIdentifier } from '../shared/validate.js';
+import { parseField, parseIdentifier, present } from '../shared/validate.js';
 import type { PeerStore } from './peer.js';
 import { toPeerView, type PeerView } from './peer-view.js';
 
@@ -25,7 +25,6 @@ export interface AddPeerInput {
   readonly kek?: unknown;
 }
 
-const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
 /** SHA-256 certificate fingerprint: 64 hex digits, colons allowed; stored upper-case without colons. */
 export function parseCertFingerprint(value: unknown): string {

@@ -18,3 +18,15 @@ export function parseIdentifier(field: string, value: unknown): string {
   }
   return value;
 }
+
+/** A value the caller gave: not undefined, null or the empty string. */
+export const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
+
+/** An integer from `min` to `max`, given as a number or a string of digits (query strings). */
+export function parseInteger(field: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidInputError(`${field}: expected an integer from ${min} to ${max}`, field);
+  }
+  return n;
+}
