@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { CONFIG_FILE_KEYS } from './settings.js';
+import { isRecord } from '../shared/validate.js';
 
 /** What the YAML file sets: dotted path → raw value (nulls left out), plus unknown-key issues. */
 export interface ConfigFileValues {
@@ -12,10 +13,6 @@ export interface ConfigFileValues {
 
 const SECTIONS = new Set(CONFIG_FILE_KEYS.filter((key) => key.includes('.')).map((key) => key.split('.')[0] ?? ''));
 const KEYS = new Set(CONFIG_FILE_KEYS);
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
@@ -77,14 +74,14 @@ export function readConfigFile(path: string): ConfigFileValues {
     throw new ConfigError([{ setting: path, message: 'not valid YAML (too many aliases)' }]);
   }
   content ??= {};
-  if (!isMapping(content)) throw new ConfigError([{ setting: path, message: 'expected a YAML mapping of settings at the top level' }]);
+  if (!isRecord(content)) throw new ConfigError([{ setting: path, message: 'expected a YAML mapping of settings at the top level' }]);
 
   const values = new Map<string, unknown>();
   const issues: ConfigIssue[] = [];
   for (const [key, value] of Object.entries(content)) {
     if (SECTIONS.has(key)) {
       if (value === null || value === undefined) continue;
-      if (!isMapping(value)) {
+      if (!isRecord(value)) {
         issues.push({ setting: `${key} in ${path}`, message: 'expected a mapping of settings' });
         continue;
       }

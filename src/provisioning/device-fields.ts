@@ -2,6 +2,7 @@ import { AesKey, Eui64, LorawanError, isMacVersion, type MacVersion } from '../l
 import { parseField } from '../shared/validate.js';
 import type { ImportErrorCode } from './errors.js';
 import { accepted, rejected, type ImportEntry, type ImportItem } from './import-entry.js';
+import { ZERO_EUI } from './microchip-device-certificate.js';
 
 /**
  * Device field names of CSV and JSON imports, as The Things Stack spells them. `app_eui` is the
@@ -123,7 +124,7 @@ function readFields(
   const devEuiValue = get('dev_eui');
   if (isAbsent(devEuiValue)) throw new FieldProblem('missing_field', 'dev_eui is required');
   const devEui = eui('dev_eui', devEuiValue);
-  if (devEui === '0000000000000000') throw new FieldProblem('invalid_field', 'dev_eui must not be zero');
+  if (devEui === ZERO_EUI) throw new FieldProblem('invalid_field', 'dev_eui must not be zero');
   known.devEui = devEui;
   const entry: { -readonly [K in keyof ImportEntry]?: ImportEntry[K] } = { devEui };
   const joinValue = get('join_eui');

@@ -2,6 +2,7 @@ import { verify } from 'node:crypto';
 import type { ImportErrorCode } from './errors.js';
 import { decodeBase64Url } from './strict-base64.js';
 import type { TrustedSigner, TrustedSigners } from './trusted-signers.js';
+import { isRecord } from '../shared/validate.js';
 
 /** Outcome of {@link verifyFlattenedJws}. */
 export type JwsVerification =
@@ -15,9 +16,6 @@ export function quote(value: unknown): string {
   return JSON.stringify(cut);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function fail(code: ImportErrorCode, reason: string): JwsVerification {
   return { ok: false, code, reason };

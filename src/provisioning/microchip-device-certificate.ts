@@ -19,7 +19,8 @@ export type DeviceCertificateCheck =
 const B_COMMON_NAME = /^([0-9A-Fa-f]{18}) ([0-9A-Fa-f]{16}) ATECC$/;
 const C_COMMON_NAME = /^sn([0-9A-Fa-f]{18})$/;
 const C_EUI64 = /^eui64_([0-9A-Fa-f]{16})$/;
-const ZERO_EUI = '0000000000000000';
+/** The all-zero EUI: never a real device. */
+export const ZERO_EUI = '0000000000000000';
 
 /** A parsed signer CA (`x5c[1]`). */
 interface CaCertificate {

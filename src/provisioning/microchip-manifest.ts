@@ -5,6 +5,7 @@ import type { ImportSource } from './import-source.js';
 import { DEFAULT_MAX_ELEMENT_BYTES, splitJsonArray } from './json-array-splitter.js';
 import { checkDeviceCertificate } from './microchip-device-certificate.js';
 import type { TrustedSigners } from './trusted-signers.js';
+import { isRecord } from '../shared/validate.js';
 
 /** JoinEUI pre-provisioned in every ATECC608A/B-TNGLORA secure element. */
 export const TNGLORA_JOIN_EUI = '70B3D57ED0000000';
@@ -12,9 +13,6 @@ export const TNGLORA_JOIN_EUI = '70B3D57ED0000000';
 const UNIQUE_ID = /^[0-9A-Fa-f]{18}$/;
 const MAX_TEXT = 128;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function shortText(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT && !/[\u0000-\u001f\u007f]/.test(value);

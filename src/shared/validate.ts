@@ -30,3 +30,8 @@ export function parseInteger(field: string, value: unknown, min: number, max: nu
   }
   return n;
 }
+
+/** A plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
