@@ -1,11 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
-import { ADMIN_PASSWORD, DEED_BIN, startDeed, tempDir, type DeedServer } from '../support/deed-process.js';
+import { ADMIN_PASSWORD, runDeedAsync, startDeed, tempDir, type DeedRun, type DeedServer } from '../support/deed-process.js';
 import { deviceAcceptsJoin, joinReq, postBi, randomDevice, resultCode, unwrapKey, type TestDevice } from '../support/network-server.js';
 
 /**
@@ -20,53 +19,8 @@ const STACK_TRACE = /^\s+at .+\(?.*:\d+:\d+\)?$/m;
 
 type Body = Record<string, unknown>;
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  json<T = unknown>(): T;
-}
-
-/**
- * Runs the real `deed` CLI like test/support's runDeed (same environment), but without blocking
- * the test worker, so independent commands can run side by side.
- */
-function runDeed(
-  args: readonly string[], options: { env?: Readonly<Record<string, string>>; input?: string; url?: string } = {},
-): Promise<Run> {
-  const env: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '',
-    HOME: process.env['HOME'] ?? '/tmp',
-    XDG_CONFIG_HOME: join(tmpdir(), 'deed-test-no-config'),
-    ...(options.url !== undefined ? { DEED_URL: options.url, DEED_USERNAME: 'admin', DEED_PASSWORD: ADMIN_PASSWORD } : {}),
-    ...options.env,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEED_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        json<T>() {
-          try {
-            return JSON.parse(stdout) as T;
-          } catch {
-            throw new Error(`deed ${args.join(' ')} printed no JSON (exit ${code}):\nstdout: ${stdout}\nstderr: ${stderr}`);
-          }
-        },
-      });
-    });
-    child.stdin.end(options.input ?? '');
-  });
-}
+type Run = DeedRun;
+const runDeed = runDeedAsync;
 
 /**
  * A failed command prints one line on stderr, starting with "deed:" and without a stack trace

@@ -90,29 +90,67 @@ export async function startDeed(options: StartOptions = {}): Promise<DeedServer>
   };
 }
 
-/** Runs the `deed` CLI synchronously. */
-export function runDeed(
-  args: readonly string[],
-  options: { env?: Readonly<Record<string, string>>; input?: string; url?: string } = {},
-): { code: number; stdout: string; stderr: string; json<T = unknown>(): T } {
-  const env: Record<string, string> = {
+/** What a `deed` CLI run printed and how it exited. */
+export interface DeedRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed as JSON; throws with both outputs when it is not JSON. */
+  json<T = unknown>(): T;
+}
+
+export interface RunOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly input?: string;
+  /** Server URL; also logs in as admin. */
+  readonly url?: string;
+}
+
+function cliEnv(options: RunOptions): Record<string, string> {
+  return {
     PATH: process.env['PATH'] ?? '',
     HOME: process.env['HOME'] ?? '/tmp',
     XDG_CONFIG_HOME: join(tmpdir(), 'deed-test-no-config'),
     ...(options.url !== undefined ? { DEED_URL: options.url, DEED_USERNAME: 'admin', DEED_PASSWORD: ADMIN_PASSWORD } : {}),
     ...options.env,
   };
-  const r = spawnSync(process.execPath, [DEED_BIN, ...args], { env, input: options.input ?? '', encoding: 'utf8', timeout: 60_000 });
+}
+
+function deedRun(args: readonly string[], code: number, stdout: string, stderr: string): DeedRun {
   return {
-    code: r.status ?? -1,
-    stdout: r.stdout,
-    stderr: r.stderr,
+    code,
+    stdout,
+    stderr,
     json<T>() {
       try {
-        return JSON.parse(r.stdout) as T;
+        return JSON.parse(stdout) as T;
       } catch {
-        throw new Error(`deed ${args.join(' ')} printed no JSON (exit ${r.status}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+        throw new Error(`deed ${args.join(' ')} printed no JSON (exit ${code}):\nstdout: ${stdout}\nstderr: ${stderr}`);
       }
     },
   };
+}
+
+/** Runs the `deed` CLI synchronously. */
+export function runDeed(args: readonly string[], options: RunOptions = {}): DeedRun {
+  const r = spawnSync(process.execPath, [DEED_BIN, ...args], { env: cliEnv(options), input: options.input ?? '', encoding: 'utf8', timeout: 60_000 });
+  return deedRun(args, r.status ?? -1, r.stdout, r.stderr);
+}
+
+/** Runs the `deed` CLI without blocking the test worker, so independent commands can run side by side. */
+export function runDeedAsync(args: readonly string[], options: RunOptions = {}): Promise<DeedRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEED_BIN, ...args], { env: cliEnv(options), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(deedRun(args, code ?? -1, stdout, stderr));
+    });
+    child.stdin.end(options.input ?? '');
+  });
 }
