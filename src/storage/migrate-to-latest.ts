@@ -2,6 +2,7 @@ import { type Kysely, type MigrationResult, Migrator, sql } from 'kysely';
 import type { DatabaseHandle } from './database-handle.js';
 import { MigrationFailedError } from './errors.js';
 import { migrationsByDialect } from './migrations/migrations.js';
+import { immediateTransaction } from './write-transaction.js';
 
 /**
  * Key of the PostgreSQL session advisory lock held while migrating (an arbitrary constant,
@@ -36,18 +37,8 @@ export async function migrateToLatest(handle: DatabaseHandle, options: MigrateOp
           await sql`select pg_advisory_unlock(${POSTGRES_MIGRATION_LOCK})`.execute(conn);
         }
       })
-    : handle.db.connection().execute(async (conn) => {
-        // SQLite DDL is transactional; Kysely's SQLite migrator does not use a transaction.
-        await sql`begin immediate`.execute(conn);
-        try {
-          const applied = await run(conn as Kysely<unknown>);
-          await sql`commit`.execute(conn);
-          return applied;
-        } catch (error) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
-          throw error;
-        }
-      }));
+    : // SQLite DDL is transactional; Kysely's SQLite migrator does not use a transaction.
+      handle.db.connection().execute((conn) => immediateTransaction(conn as Kysely<unknown>, run)));
   const applied = results.map((result) => result.migrationName);
   for (const name of applied) {
     options.log?.(`storage: applied migration ${name}`);

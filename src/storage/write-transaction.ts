@@ -15,21 +15,18 @@ export async function writeTransaction<T>(
   if (handle.dialect === 'postgres') {
     return handle.db.transaction().execute(work);
   }
-  return handle.db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    let result: T;
-    try {
-      result = await work(conn);
-    } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
-    try {
-      await sql`commit`.execute(conn);
-    } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
+  return handle.db.connection().execute((conn) => immediateTransaction(conn, work));
+}
+
+/** `work` between `BEGIN IMMEDIATE` and `COMMIT` on one SQLite connection; rolled back if either throws. */
+export async function immediateTransaction<D, T>(conn: Kysely<D>, work: (conn: Kysely<D>) => Promise<T>): Promise<T> {
+  await sql`begin immediate`.execute(conn);
+  try {
+    const result = await work(conn);
+    await sql`commit`.execute(conn);
     return result;
-  });
+  } catch (error) {
+    await sql`rollback`.execute(conn).catch(() => undefined);
+    throw error;
+  }
 }
