@@ -8,7 +8,7 @@ import { masterKeyFilePath } from './master-key-file.js';
 import { isReloadable, masterKeyIdOf } from './master-key-ring.js';
 import { addActiveKey, loadMasterKeyRing, parseMasterKey, retireInactiveKeys } from './master-key-source.js';
 import { Sealer } from './sealer.js';
-import { thrown } from '../../test/support/thrown.js';
+import { rejectedWith, thrown } from '../../test/support/thrown.js';
 
 const posix = process.platform !== 'win32';
 let dataDir: string;
@@ -20,15 +20,6 @@ afterEach(async () => {
   await rm(join(dataDir, '..'), { recursive: true, force: true });
 });
 
-async function rejection(promise: Promise<unknown>): Promise<KeyVaultError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeyVaultError);
-    return error as KeyVaultError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('key-ring file', () => {
   it('is created on first start with mode 0600 and reused afterwards', async () => {
@@ -69,7 +60,7 @@ describe('key-ring file', () => {
     const path = masterKeyFilePath(dataDir);
     for (const mode of [0o644, 0o640, 0o604, 0o660]) {
       await chmod(path, mode);
-      const error = await rejection(loadMasterKeyRing({ dataDir }));
+      const error = await rejectedWith(KeyVaultError, loadMasterKeyRing({ dataDir }));
       expect(error.code).toBe('master_key_file_insecure');
       expect(error.message).toContain('chmod 600');
       expect(error.message).toContain(path);
@@ -93,7 +84,7 @@ describe('key-ring file', () => {
     ];
     for (const content of cases) {
       await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content), { mode: 0o600 });
-      const error = await rejection(loadMasterKeyRing({ dataDir }));
+      const error = await rejectedWith(KeyVaultError, loadMasterKeyRing({ dataDir }));
       expect(error.code).toBe('master_key_file_invalid');
       expect(error.message).not.toContain(key);
       expect(error.message).not.toContain(key.slice(0, 20));
@@ -119,8 +110,8 @@ describe('key-ring file', () => {
   });
 
   it('needs an existing file to add or retire keys', async () => {
-    expect((await rejection(addActiveKey(dataDir))).code).toBe('master_key_file_missing');
-    expect((await rejection(retireInactiveKeys(dataDir))).code).toBe('master_key_file_missing');
+    expect((await rejectedWith(KeyVaultError, addActiveKey(dataDir))).code).toBe('master_key_file_missing');
+    expect((await rejectedWith(KeyVaultError, retireInactiveKeys(dataDir))).code).toBe('master_key_file_missing');
   });
 
   it('lets a running server pick up a rotation done by another process', async () => {
@@ -191,7 +182,7 @@ describe('DEED_MASTER_KEY', () => {
   });
 
   it('rejects a bad key at load', async () => {
-    const error = await rejection(loadMasterKeyRing({ dataDir, masterKey: 'nope' }));
+    const error = await rejectedWith(KeyVaultError, loadMasterKeyRing({ dataDir, masterKey: 'nope' }));
     expect(error.code).toBe('invalid_master_key');
     expect(error.message).toContain('DEED_MASTER_KEY');
   });
@@ -212,13 +203,13 @@ describe('DEED_MASTER_KEY', () => {
   });
 
   it('names the bad entry of DEED_MASTER_KEY_PREVIOUS', async () => {
-    const error = await rejection(loadMasterKeyRing({ dataDir, masterKey: hex, previousMasterKeys: `${hex},secret-garbage` }));
+    const error = await rejectedWith(KeyVaultError, loadMasterKeyRing({ dataDir, masterKey: hex, previousMasterKeys: `${hex},secret-garbage` }));
     expect(error.message).toContain('DEED_MASTER_KEY_PREVIOUS (entry 2 of 2)');
     expect(error.message).not.toContain('secret-garbage');
   });
 
   it('refuses DEED_MASTER_KEY_PREVIOUS without DEED_MASTER_KEY', async () => {
-    const error = await rejection(loadMasterKeyRing({ dataDir, previousMasterKeys: hex }));
+    const error = await rejectedWith(KeyVaultError, loadMasterKeyRing({ dataDir, previousMasterKeys: hex }));
     expect(error.code).toBe('invalid_master_key');
     expect(error.message).not.toContain(hex);
   });

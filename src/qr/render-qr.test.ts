@@ -4,18 +4,10 @@ import { formatDeviceQr, parseDeviceQr } from '../lorawan/index.js';
 import { decodeQrImage } from './decode-qr-image.js';
 import { QrError } from './errors.js';
 import { renderQrPng, renderQrSvg } from './render-qr.js';
+import { rejectedWith } from '../../test/support/thrown.js';
 
 const TR005 = 'LW:D0:42FFFFFFFFFFFFFF:4242FFFFFFFFFFFF:42FFFF42:CCHECKSUM:O0102:SSERIAL:PPROPRIETARY';
 
-async function rejection(promise: Promise<unknown>): Promise<QrError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof QrError) return e;
-    throw new Error(`expected a QrError, got ${String(e)}`);
-  }
-  throw new Error('expected a QrError, got no error');
-}
 
 describe('renderQrPng', () => {
   it('writes a PNG that decodeQrImage reads back (qrcode -> pngjs -> jsQR)', async () => {
@@ -60,13 +52,13 @@ describe('renderQrPng', () => {
     ['an unknown level', TR005, { errorCorrectionLevel: 'X' }, 'invalid_argument'],
     ['text too long for a QR code', 'A'.repeat(5000), {}, 'text_too_long'],
   ])('refuses %s', async (_, text, options, code) => {
-    const error = await rejection(renderQrPng(text, options as never));
+    const error = await rejectedWith(QrError, renderQrPng(text, options as never));
     expect(error.code).toBe(code);
     expect(error.message).not.toContain('AAAAAAAA');
   });
 
   it('refuses a non-string text', async () => {
-    expect((await rejection(renderQrPng(42 as unknown as string))).code).toBe('invalid_argument');
+    expect((await rejectedWith(QrError, renderQrPng(42 as unknown as string))).code).toBe('invalid_argument');
   });
 });
 
@@ -87,6 +79,6 @@ describe('renderQrSvg', () => {
   });
 
   it('refuses text too long for a QR code', async () => {
-    expect((await rejection(renderQrSvg('A'.repeat(5000)))).code).toBe('text_too_long');
+    expect((await rejectedWith(QrError, renderQrSvg('A'.repeat(5000)))).code).toBe('text_too_long');
   });
 });

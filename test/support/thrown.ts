@@ -21,3 +21,14 @@ export function codeOf(fn: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Awaits `promise` and returns its rejection, which must be an instance of `type`. */
+export async function rejectedWith<E extends Error>(type: abstract new (...args: never[]) => E, promise: Promise<unknown>): Promise<E> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw new Error(`expected a ${type.name}, got ${String(e)}`);
+  }
+  throw new Error(`expected a ${type.name}, got no error`);
+}
