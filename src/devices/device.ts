@@ -1,3 +1,4 @@
+import type { NewAuditEvent } from '../audit/audit-event.js';
 import type { MacVersion } from '../lorawan/mac-version.js';
 
 /**
@@ -29,13 +30,83 @@ export interface DeviceRecord {
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** A human name (CSV/JSON `name`); not unique. */
+  readonly name: string | null;
+  /** LoRa Alliance VendorID and the vendor's profile id, 4 upper-case hex digits each. */
+  readonly vendorId: string | null;
+  readonly vendorProfileId: string | null;
+  /** The secure element, for devices imported from a Microchip manifest. */
+  readonly secureElement: SecureElementRecord | null;
+  /** Where the device came from when it was imported (`importedAt` is `createdAt`). */
+  readonly provenance: ImportProvenance | null;
+  /** Account id of the maker whose inventory holds the device; null when an admin added it. */
+  readonly provisionerId: string | null;
+  /** The application that owns the device; null while it is unclaimed. */
+  readonly applicationId: string | null;
+  /** Claim authentication code, sealed under `device:<DevEUI>:ownerToken`; null when none is set. */
+  readonly ownerToken: Sealed | null;
+  /** The owner token is valid from / until these instants (either may be open). */
+  readonly ownerTokenValidFrom: Date | null;
+  readonly ownerTokenValidTo: Date | null;
+  /** Set by the holder: nobody else may claim the device, whatever token they show. */
+  readonly claimLocked: boolean;
+  /** When and by whom the root keys were first exported; null while they never left custody. */
+  readonly rootKeysExposed: RootKeysExposure | null;
 }
 
-/** What creating a device needs; state fields start empty. */
+/** Import formats, as the CLI and API name them. */
+export type ImportFormat = 'microchip-atecc608' | 'csv' | 'json';
+
+/** A Microchip secure element a device was imported with. Not secret. */
+export interface SecureElementRecord {
+  /** 18 lower-case hex digits. */
+  readonly uniqueId: string;
+  readonly model: string;
+  readonly partNumber: string;
+  /** JWS `kid` of the Log Signer that signed the manifest entry. */
+  readonly signerKid: string;
+  readonly generation: 'B' | 'C';
+}
+
+/** Which file and which account produced an imported device. */
+export interface ImportProvenance {
+  readonly format: ImportFormat;
+  /** Lower-case hex SHA-256 of the whole import file. */
+  readonly fileSha256: string;
+  /** Username of the importing account. */
+  readonly importedBy: string;
+}
+
+/** The permanent record that a device's root keys left custody. */
+export interface RootKeysExposure {
+  readonly at: Date;
+  /** Username of the account that exported them first. */
+  readonly by: string;
+}
+
+/** What creating a device needs; state fields start empty, the optional ones null/false. */
 export type NewDevice = Pick<
   DeviceRecord,
   'devEui' | 'joinEui' | 'macVersion' | 'appKey' | 'nwkKey' | 'homeNetId' | 'homeNsId' | 'asId' | 'resetsJoinNonces'
->;
+> & Partial<Pick<
+  DeviceRecord,
+  'name' | 'vendorId' | 'vendorProfileId' | 'secureElement' | 'provenance' | 'provisionerId' | 'applicationId'
+  | 'ownerToken' | 'ownerTokenValidFrom' | 'ownerTokenValidTo'
+>>;
+
+/** Whose devices a listing covers: all (admin), a maker's inventory, or an owner's applications. */
+export type DeviceScope =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'provisioner'; readonly accountId: string }
+  | { readonly kind: 'owner'; readonly accountId: string };
+
+/** Optional filters of a device listing. */
+export interface DeviceFilter {
+  /** `unclaimed` (no application), `claimed`, `exposed` (root keys exported), `keys_missing` (no root keys). */
+  readonly state?: 'unclaimed' | 'claimed' | 'exposed' | 'keys_missing';
+  /** A DevEUI prefix (upper-case hex) or a substring of the name. */
+  readonly search?: string;
+}
 
 /** Settings that may change after creation (root keys are not among them). */
 export interface DevicePatch {
@@ -44,7 +115,30 @@ export interface DevicePatch {
   readonly asId?: string | null;
   readonly resetsJoinNonces?: boolean;
   readonly macVersion?: MacVersion;
+  readonly name?: string | null;
+  /** Root keys arriving later (vendor key batches); sealed as for `create`. */
+  readonly appKey?: Sealed | null;
+  readonly nwkKey?: Sealed | null;
+  readonly ownerToken?: Sealed | null;
+  readonly ownerTokenValidFrom?: Date | null;
+  readonly ownerTokenValidTo?: Date | null;
+  readonly claimLocked?: boolean;
+  readonly applicationId?: string | null;
+  /** Recorded once: an update never clears or moves an existing exposure. */
+  readonly rootKeysExposed?: RootKeysExposure;
 }
+
+/** Options of {@link DeviceStore.update}. */
+export interface UpdateOptions {
+  /** Write only if the device is still at this version (compare-and-set); else return null. */
+  readonly expectedVersion?: number;
+  /** Appended to the audit log in the same transaction as the update. */
+  readonly audit?: NewAuditEvent;
+}
+
+/** The outcome of one device of {@link DeviceStore.insertMany}. */
+export type InsertOutcome = { readonly devEui: string; readonly created: true; readonly device: DeviceRecord }
+  | { readonly devEui: string; readonly created: false };
 
 /** Session keys of one accepted join, sealed under `session:<DevEUI>:<SessionKeyID>:<field>`. */
 export interface SessionRecord {
@@ -87,11 +181,26 @@ export interface DeviceStore {
   /** Throws AlreadyExistsError (`already_exists`) when the DevEUI is taken. */
   create(device: NewDevice): Promise<DeviceRecord>;
   get(devEui: string): Promise<DeviceRecord | null>;
-  /** Ordered by DevEUI; `after` is an exclusive DevEUI cursor. */
-  list(options: { readonly limit: number; readonly after?: string }): Promise<DeviceRecord[]>;
-  count(): Promise<number>;
-  /** Returns null when the device does not exist. Bumps `version`. */
-  update(devEui: string, patch: DevicePatch): Promise<DeviceRecord | null>;
+  /** The devices among `devEuis` that exist (any order). */
+  getMany(devEuis: readonly string[]): Promise<DeviceRecord[]>;
+  /** The devices whose secure element is among `uniqueIds` (lower-case hex; any order). */
+  getBySecureElements(uniqueIds: readonly string[]): Promise<DeviceRecord[]>;
+  /** Ordered by DevEUI; `after` is an exclusive DevEUI cursor; `scope` defaults to all. */
+  list(options: {
+    readonly limit: number; readonly after?: string; readonly scope?: DeviceScope; readonly filter?: DeviceFilter;
+  }): Promise<DeviceRecord[]>;
+  count(scope?: DeviceScope, filter?: DeviceFilter): Promise<number>;
+  /**
+   * Returns null when the device does not exist (or is no longer at `expectedVersion`). Bumps
+   * `version`. With `audit`, the event is appended in the same transaction.
+   */
+  update(devEui: string, patch: DevicePatch, options?: UpdateOptions): Promise<DeviceRecord | null>;
+  /**
+   * Inserts the devices that do not exist yet (by DevEUI or secure element), in one transaction
+   * with the audit events `audit` returns for the ones created. Devices that already exist are
+   * reported `created: false` and left alone, so an import can be run again.
+   */
+  insertMany(devices: readonly NewDevice[], audit: (created: readonly DeviceRecord[]) => readonly NewAuditEvent[]): Promise<InsertOutcome[]>;
   /** Deletes the device and its sessions; false when it did not exist. */
   remove(devEui: string): Promise<boolean>;
   /** See {@link JoinCommit}. Returns false (and writes nothing) on a version mismatch. */

@@ -4,6 +4,7 @@
  */
 export const sealContext = {
   deviceKey: (devEui: string, field: 'appKey' | 'nwkKey'): string => `device:${devEui}:${field}`,
+  ownerToken: (devEui: string): string => `device:${devEui}:ownerToken`,
   sessionKey: (
     devEui: string,
     sessionKeyId: string,

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { checkAuditDetails } from '../audit/audit-details.js';
 import type { AuditDetails, AuditEvent, AuditListQuery, AuditLog, AuditVerifyResult, NewAuditEvent } from '../audit/audit-event.js';
 import { CHAIN_START, chainEvent, verifyChain, type ChainPosition } from '../audit/hash-chain.js';
-import type { DatabaseHandle } from './database-handle.js';
-import { type AuditEventRow, fromDbTimestamp, toDbTimestamp } from './schema.js';
+import type { DatabaseHandle, SqlDialect } from './database-handle.js';
+import { type AuditEventRow, type Database, fromDbTimestamp, toDbTimestamp } from './schema.js';
 import { writeTransaction } from './write-transaction.js';
 
 /** Options of {@link createAuditRepository}. */
@@ -33,37 +33,10 @@ export function createAuditRepository(handle: DatabaseHandle, options: AuditRepo
 
   return {
     async append(event: NewAuditEvent): Promise<AuditEvent> {
-      const details = checkAuditDetails(event.details);
-      const at = event.at ?? now();
-      return writeTransaction(handle, async (trx) => {
-        if (handle.dialect === 'postgres') {
-          await sql`select pg_advisory_xact_lock(${POSTGRES_AUDIT_LOCK})`.execute(trx);
-        }
-        const head = await trx
-          .selectFrom('audit_events')
-          .select(['seq', 'hash'])
-          .orderBy('seq', 'desc')
-          .limit(1)
-          .executeTakeFirst();
-        const next = chainEvent(head === undefined ? null : { seq: Number(head.seq), hash: head.hash }, {
-          at, actor: event.actor, action: event.action, devEui: event.devEui, outcome: event.outcome, details,
-        });
-        await trx
-          .insertInto('audit_events')
-          .values({
-            seq: next.seq,
-            at: toDbTimestamp(next.at),
-            actor: next.actor,
-            action: next.action,
-            dev_eui: next.devEui,
-            outcome: next.outcome,
-            details: JSON.stringify(next.details),
-            prev_hash: next.prevHash,
-            hash: next.hash,
-          })
-          .execute();
-        return next;
-      });
+      checkAuditDetails(event.details);
+      const [appended] = await writeTransaction(handle, (trx) => appendAuditEvents(trx, handle.dialect, [event], now));
+      if (appended === undefined) throw new Error('audit append returned nothing');
+      return appended;
     },
 
     async list(query: AuditListQuery): Promise<AuditEvent[]> {
@@ -108,6 +81,51 @@ export function createAuditRepository(handle: DatabaseHandle, options: AuditRepo
       }
     },
   };
+}
+
+/**
+ * Appends `events` to the chain inside the caller's write transaction `trx` (which must be a
+ * write transaction: `BEGIN IMMEDIATE` on SQLite). Takes the append lock on PostgreSQL. Lets
+ * another repository record audit events atomically with its own change.
+ */
+export async function appendAuditEvents(
+  trx: Kysely<Database>,
+  dialect: SqlDialect,
+  events: readonly NewAuditEvent[],
+  now: () => Date,
+): Promise<AuditEvent[]> {
+  if (events.length === 0) return [];
+  if (dialect === 'postgres') {
+    await sql`select pg_advisory_xact_lock(${POSTGRES_AUDIT_LOCK})`.execute(trx);
+  }
+  const head = await trx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  let previous: ChainPosition | null = head === undefined ? null : { seq: Number(head.seq), hash: head.hash };
+  const appended: AuditEvent[] = [];
+  const rows = [];
+  for (const event of events) {
+    const details = checkAuditDetails(event.details);
+    const next = chainEvent(previous, {
+      at: event.at ?? now(), actor: event.actor, action: event.action, devEui: event.devEui, outcome: event.outcome, details,
+    });
+    rows.push({
+      seq: next.seq,
+      at: toDbTimestamp(next.at),
+      actor: next.actor,
+      action: next.action,
+      dev_eui: next.devEui,
+      outcome: next.outcome,
+      details: JSON.stringify(next.details),
+      prev_hash: next.prevHash,
+      hash: next.hash,
+    });
+    appended.push(next);
+    previous = { seq: next.seq, hash: next.hash };
+  }
+  // Bounded statements: SQLite allows 32766 parameters, 9 per row.
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
+  }
+  return appended;
 }
 
 function parseRow(row: AuditEventRow): AuditEvent | null {

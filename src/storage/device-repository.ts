@@ -1,8 +1,11 @@
-import type { Kysely, UpdateObject } from 'kysely';
-import type { DevicePatch, DeviceRecord, DeviceStore, JoinCommit, NewDevice, SessionRecord } from '../devices/device.js';
+import { type Kysely, type SelectQueryBuilder, type UpdateObject, sql } from 'kysely';
+import type {
+  DeviceFilter, DevicePatch, DeviceRecord, DeviceScope, DeviceStore, InsertOutcome, JoinCommit, NewDevice, SessionRecord, UpdateOptions,
+} from '../devices/device.js';
+import { appendAuditEvents } from './audit-repository.js';
 import type { DatabaseHandle, SqlDialect } from './database-handle.js';
 import { deviceFromRow, newDeviceRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionFromRow, sessionRow } from './device-rows.js';
-import { type Database, type DevicesTable, toDbBoolean, toDbTimestamp } from './schema.js';
+import { type Database, toDbBoolean, toDbTimestamp } from './schema.js';
 import { createSqliteJoinPath } from './sqlite-join-path.js';
 import { commitJoinPostgres } from './postgres-join-path.js';
 import { translateUniqueViolation } from './unique-violation.js';
@@ -54,32 +57,87 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
       return row === undefined ? null : deviceFromRow(row);
     },
 
-    async list({ limit, after }): Promise<DeviceRecord[]> {
-      let query = db.selectFrom('devices').selectAll().orderBy('dev_eui').limit(limit);
+    async getMany(devEuis: readonly string[]): Promise<DeviceRecord[]> {
+      const keys = [...new Set(devEuis.map(normalizeHex))];
+      const out: DeviceRecord[] = [];
+      for (let i = 0; i < keys.length; i += 500) {
+        const rows = await db.selectFrom('devices').selectAll().where('dev_eui', 'in', keys.slice(i, i + 500)).execute();
+        out.push(...rows.map(deviceFromRow));
+      }
+      return out;
+    },
+
+    async getBySecureElements(uniqueIds: readonly string[]): Promise<DeviceRecord[]> {
+      const keys = [...new Set(uniqueIds.map((id) => id.toLowerCase()))];
+      const out: DeviceRecord[] = [];
+      for (let i = 0; i < keys.length; i += 500) {
+        const rows = await db.selectFrom('devices').selectAll().where('se_unique_id', 'in', keys.slice(i, i + 500)).execute();
+        out.push(...rows.map(deviceFromRow));
+      }
+      return out;
+    },
+
+    async list({ limit, after, scope, filter }): Promise<DeviceRecord[]> {
+      let query = restrict(db.selectFrom('devices').selectAll(), scope, filter).orderBy('dev_eui').limit(limit);
       if (after !== undefined) {
         query = query.where('dev_eui', '>', normalizeHex(after));
       }
       return (await query.execute()).map(deviceFromRow);
     },
 
-    async count(): Promise<number> {
-      const { n } = await db.selectFrom('devices').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+    async count(scope?: DeviceScope, filter?: DeviceFilter): Promise<number> {
+      const { n } = await restrict(db.selectFrom('devices'), scope, filter)
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(n);
     },
 
-    async update(devEui: string, patch: DevicePatch): Promise<DeviceRecord | null> {
+    async update(devEui: string, patch: DevicePatch, options: UpdateOptions = {}): Promise<DeviceRecord | null> {
+      const at = now();
       const changes: UpdateObject<Database, 'devices'> = {
         ...patchColumns(patch),
-        updated_at: toDbTimestamp(now()),
+        updated_at: toDbTimestamp(at),
         version: (eb) => eb('version', '+', 1),
       };
-      const row = await db
-        .updateTable('devices')
-        .set(changes)
-        .where('dev_eui', '=', normalizeHex(devEui))
-        .returningAll()
-        .executeTakeFirst();
-      return row === undefined ? null : deviceFromRow(row);
+      const write = async (trx: Kysely<Database>) => {
+        let query = trx.updateTable('devices').set(changes).where('dev_eui', '=', normalizeHex(devEui));
+        if (options.expectedVersion !== undefined) query = query.where('version', '=', options.expectedVersion);
+        if (patch.rootKeysExposed !== undefined) {
+          // An exposure is recorded once; later exports keep the first time and account.
+          const exposure = patch.rootKeysExposed;
+          const at = handle.dialect === 'postgres'
+            ? sql<string>`coalesce(root_keys_exposed_at, ${toDbTimestamp(exposure.at)}::timestamptz)`
+            : sql<string>`coalesce(root_keys_exposed_at, ${toDbTimestamp(exposure.at)})`;
+          query = query.set({ root_keys_exposed_at: at, root_keys_exposed_by: sql<string>`coalesce(root_keys_exposed_by, ${exposure.by})` });
+        }
+        const row = await query.returningAll().executeTakeFirst();
+        if (row !== undefined && options.audit !== undefined) {
+          await appendAuditEvents(trx, handle.dialect, [options.audit], now);
+        }
+        return row === undefined ? null : deviceFromRow(row);
+      };
+      return options.audit === undefined ? write(db) : writeTransaction(handle, write);
+    },
+
+    async insertMany(devices: readonly NewDevice[], audit): Promise<InsertOutcome[]> {
+      const at = now();
+      return writeTransaction(handle, async (trx) => {
+        const outcomes: InsertOutcome[] = [];
+        const created: DeviceRecord[] = [];
+        for (const device of devices) {
+          const row = newDeviceRow(device, at);
+          const inserted = await trx.insertInto('devices').values(row).onConflict((oc) => oc.doNothing()).returningAll().executeTakeFirst();
+          if (inserted === undefined) {
+            outcomes.push({ devEui: row.dev_eui, created: false });
+          } else {
+            const record = deviceFromRow(inserted);
+            created.push(record);
+            outcomes.push({ devEui: row.dev_eui, created: true, device: record });
+          }
+        }
+        await appendAuditEvents(trx, handle.dialect, audit(created), now);
+        return outcomes;
+      });
     },
 
     async remove(devEui: string): Promise<boolean> {
@@ -125,10 +183,40 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
   };
 }
 
-function patchColumns(patch: DevicePatch): Partial<Pick<DevicesTable, 'home_net_id' | 'home_ns_id' | 'as_id' | 'mac_version'>> & {
-  resets_join_nonces?: 0 | 1;
-} {
+/** Narrows a devices query to a scope (whose devices) and a filter (state, search). */
+function restrict<Q extends SelectQueryBuilder<Database, 'devices', object>>(query: Q, scope?: DeviceScope, filter?: DeviceFilter): Q {
+  let q = query as SelectQueryBuilder<Database, 'devices', object>;
+  if (scope?.kind === 'provisioner') q = q.where('provisioner_id', '=', scope.accountId);
+  if (scope?.kind === 'owner') {
+    q = q.where('application_id', 'in', (eb) => eb.selectFrom('applications').select('id').where('owner_id', '=', scope.accountId));
+  }
+  switch (filter?.state) {
+    case 'unclaimed': q = q.where('application_id', 'is', null); break;
+    case 'claimed': q = q.where('application_id', 'is not', null); break;
+    case 'exposed': q = q.where('root_keys_exposed_at', 'is not', null); break;
+    case 'keys_missing': q = q.where('app_key', 'is', null).where('nwk_key', 'is', null); break;
+    default: break;
+  }
+  if (filter?.search !== undefined && filter.search !== '') {
+    const text = filter.search.replace(/[\\%_]/g, (c) => `\\${c}`);
+    q = q.where((eb) => eb.or([
+      eb('dev_eui', 'like', sql<string>`${`${text.toUpperCase()}%`} escape '\\'`),
+      eb('name', 'like', sql<string>`${`%${text}%`} escape '\\'`),
+    ]));
+  }
+  return q as Q;
+}
+
+function patchColumns(patch: DevicePatch): UpdateObject<Database, 'devices'> {
   return {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.appKey !== undefined && { app_key: patch.appKey }),
+    ...(patch.nwkKey !== undefined && { nwk_key: patch.nwkKey }),
+    ...(patch.ownerToken !== undefined && { owner_token: patch.ownerToken }),
+    ...(patch.ownerTokenValidFrom !== undefined && { owner_token_valid_from: patch.ownerTokenValidFrom === null ? null : toDbTimestamp(patch.ownerTokenValidFrom) }),
+    ...(patch.ownerTokenValidTo !== undefined && { owner_token_valid_to: patch.ownerTokenValidTo === null ? null : toDbTimestamp(patch.ownerTokenValidTo) }),
+    ...(patch.claimLocked !== undefined && { claim_locked: toDbBoolean(patch.claimLocked) }),
+    ...(patch.applicationId !== undefined && { application_id: patch.applicationId }),
     ...(patch.homeNetId !== undefined && { home_net_id: patch.homeNetId }),
     ...(patch.homeNsId !== undefined && { home_ns_id: patch.homeNsId }),
     ...(patch.asId !== undefined && { as_id: patch.asId }),

@@ -34,7 +34,34 @@ export function newDeviceRow(device: NewDevice, now: Date): NewDeviceRow {
     version: 1,
     created_at: at,
     updated_at: at,
+    name: device.name ?? null,
+    vendor_id: device.vendorId ?? null,
+    vendor_profile_id: device.vendorProfileId ?? null,
+    se_unique_id: device.secureElement?.uniqueId ?? null,
+    se_model: device.secureElement?.model ?? null,
+    se_part_number: device.secureElement?.partNumber ?? null,
+    se_signer_kid: device.secureElement?.signerKid ?? null,
+    se_generation: device.secureElement?.generation ?? null,
+    import_format: device.provenance?.format ?? null,
+    import_file_sha256: device.provenance?.fileSha256 ?? null,
+    imported_by: device.provenance?.importedBy ?? null,
+    provisioner_id: device.provisionerId ?? null,
+    application_id: device.applicationId ?? null,
+    owner_token: device.ownerToken ?? null,
+    owner_token_valid_from: optionalTimestamp(device.ownerTokenValidFrom),
+    owner_token_valid_to: optionalTimestamp(device.ownerTokenValidTo),
+    claim_locked: 0,
+    root_keys_exposed_at: null,
+    root_keys_exposed_by: null,
   };
+}
+
+function optionalTimestamp(value: Date | null | undefined): string | null {
+  return value === undefined || value === null ? null : toDbTimestamp(value);
+}
+
+function readTimestamp(value: Date | string | null): Date | null {
+  return value === null ? null : fromDbTimestamp(value);
 }
 
 /** Maps a `devices` row (from either dialect) to the domain record. */
@@ -55,6 +82,31 @@ export function deviceFromRow(row: DeviceRow): DeviceRecord {
     version: row.version,
     createdAt: fromDbTimestamp(row.created_at),
     updatedAt: fromDbTimestamp(row.updated_at),
+    name: row.name,
+    vendorId: row.vendor_id,
+    vendorProfileId: row.vendor_profile_id,
+    secureElement: row.se_unique_id === null ? null : {
+      uniqueId: row.se_unique_id,
+      model: row.se_model ?? '',
+      partNumber: row.se_part_number ?? '',
+      signerKid: row.se_signer_kid ?? '',
+      generation: row.se_generation ?? 'B',
+    },
+    provenance: row.import_format === null ? null : {
+      format: row.import_format,
+      fileSha256: row.import_file_sha256 ?? '',
+      importedBy: row.imported_by ?? '',
+    },
+    provisionerId: row.provisioner_id,
+    applicationId: row.application_id,
+    ownerToken: row.owner_token,
+    ownerTokenValidFrom: readTimestamp(row.owner_token_valid_from),
+    ownerTokenValidTo: readTimestamp(row.owner_token_valid_to),
+    claimLocked: fromDbBoolean(row.claim_locked),
+    rootKeysExposed: row.root_keys_exposed_at === null ? null : {
+      at: fromDbTimestamp(row.root_keys_exposed_at),
+      by: row.root_keys_exposed_by ?? '',
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { Sealed } from '../devices/device.js';
 import type { MacVersion } from '../lorawan/mac-version.js';
 import type { PeerKind } from '../peers/peer.js';
 import type { Role } from '../accounts/account.js';
+import type { ImportFormat } from '../devices/device.js';
 
 /**
  * A boolean column: `boolean` on PostgreSQL, integer 0/1 on SQLite. Always written as 0/1
@@ -38,6 +39,43 @@ export interface DevicesTable {
   version: number;
   created_at: TimestampColumn;
   updated_at: TimestampColumn;
+  name: string | null;
+  vendor_id: string | null;
+  vendor_profile_id: string | null;
+  /** Secure element (Microchip manifest imports); `se_unique_id` is unique when set. */
+  se_unique_id: string | null;
+  se_model: string | null;
+  se_part_number: string | null;
+  se_signer_kid: string | null;
+  se_generation: 'B' | 'C' | null;
+  /** Import provenance: format, SHA-256 of the file, importing account (username). */
+  import_format: ImportFormat | null;
+  import_file_sha256: string | null;
+  imported_by: string | null;
+  /** The maker (account id) whose inventory holds the device; null for devices an admin added. */
+  provisioner_id: string | null;
+  /** The owner application; null while unclaimed. */
+  application_id: string | null;
+  /** Sealed under `device:<DevEUI>:ownerToken`. */
+  owner_token: Sealed | null;
+  owner_token_valid_from: TimestampColumn | null;
+  owner_token_valid_to: TimestampColumn | null;
+  claim_locked: BooleanColumn;
+  /** Set once, when the root keys were first exported; never cleared. */
+  root_keys_exposed_at: TimestampColumn | null;
+  root_keys_exposed_by: string | null;
+}
+
+/** `applications`: the unit of ownership, owned by an (owner) account. */
+export interface ApplicationsTable {
+  id: string;
+  owner_id: string;
+  name: string | null;
+  home_net_id: string | null;
+  home_ns_id: string | null;
+  as_id: string | null;
+  as_kek_label: string | null;
+  created_at: TimestampColumn;
 }
 
 /** `session_keys`: the last N sessions per device; primary key (dev_eui, session_key_id). */
@@ -120,6 +158,7 @@ export interface Database {
   devices: DevicesTable;
   session_keys: SessionKeysTable;
   peers: PeersTable;
+  applications: ApplicationsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
@@ -129,6 +168,7 @@ export type DeviceRow = Selectable<DevicesTable>;
 export type SessionRow = Selectable<SessionKeysTable>;
 export type PeerRow = Selectable<PeersTable>;
 export type AccountRow = Selectable<AccountsTable>;
+export type ApplicationRow = Selectable<ApplicationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewDeviceRow = Insertable<DevicesTable>;

@@ -31,6 +31,7 @@ const sealedTables: readonly SealedTable[] = [
     columns: [
       { column: 'app_key', context: ([devEui = '']) => sealContext.deviceKey(devEui, 'appKey') },
       { column: 'nwk_key', context: ([devEui = '']) => sealContext.deviceKey(devEui, 'nwkKey') },
+      { column: 'owner_token', context: ([devEui = '']) => sealContext.ownerToken(devEui) },
     ],
   },
   {

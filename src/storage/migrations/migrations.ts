@@ -3,9 +3,11 @@ import type { SqlDialect } from '../database-handle.js';
 import { initialPostgres } from './postgres/0001-initial.js';
 import { accountsApiKeysPostgres } from './postgres/0002-accounts-api-keys.js';
 import { auditLogPostgres } from './postgres/0003-audit-log.js';
+import { custodyOwnershipPostgres } from './postgres/0004-custody-ownership.js';
 import { initialSqlite } from './sqlite/0001-initial.js';
 import { accountsApiKeysSqlite } from './sqlite/0002-accounts-api-keys.js';
 import { auditLogSqlite } from './sqlite/0003-audit-log.js';
+import { custodyOwnershipSqlite } from './sqlite/0004-custody-ownership.js';
 
 /**
  * Every migration of each dialect, by name. Names sort in the order they run; both dialects
@@ -17,10 +19,12 @@ export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<st
     '0001-initial': initialSqlite,
     '0002-accounts-api-keys': accountsApiKeysSqlite,
     '0003-audit-log': auditLogSqlite,
+    '0004-custody-ownership': custodyOwnershipSqlite,
   },
   postgres: {
     '0001-initial': initialPostgres,
     '0002-accounts-api-keys': accountsApiKeysPostgres,
     '0003-audit-log': auditLogPostgres,
+    '0004-custody-ownership': custodyOwnershipPostgres,
   },
 };
