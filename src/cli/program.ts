@@ -4,6 +4,7 @@ import { registerAccounts } from './commands/accounts.js';
 import { registerApiKeys } from './commands/api-keys.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDevice } from './commands/device.js';
+import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPeer } from './commands/peer.js';
 import { registerServe } from './commands/serve.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExit codes: 0 ok, 1 the server refused, 2 usage error, 3 server unreachable, 4 authentication failed.');
   addGlobalOptions(program);
   registerServe(program);
+  registerInit(program);
   registerDevice(program);
   registerPeer(program);
   registerKeys(program);
