@@ -14,6 +14,7 @@ import type { Config } from './config/index.js';
 import type { JoinServerDeps } from './joinserver/index.js';
 import { Sealer, generatePassword, hashPassword, loadMasterKeyRing, verifyPassword } from './keyvault/index.js';
 import { cachePeerLookups } from './peers/peer-cache.js';
+import { microchipSigners } from './provisioning/index.js';
 import { createStores, migrateToLatest, openDatabase } from './storage/index.js';
 import { buildHttpApp } from './transport/http/build-app.js';
 import { createMetrics } from './transport/http/metrics.js';
@@ -75,7 +76,22 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     settings: config.joinServer,
   };
   const passwords = { verify: verifyPassword, hash: hashPassword };
+  // Bundled Microchip Log Signers plus the operator's (DEED_TRUSTED_SIGNERS); a bad one fails the boot.
+  const signers = microchipSigners(config.provisioning.trustedSigners.map((file) => readFileSync(file, 'utf8')));
+  const random = { bytes: (n: number) => randomBytes(n) };
+  const devices = {
+    devices: stores.devices,
+    applications: stores.applications,
+    vault,
+    audit: stores.audit,
+    random,
+    clock: { now: () => new Date() },
+    ownerTokenLength: config.devices.ownerTokenLength,
+  };
+  const imports = { devices: stores.devices, vault, signers, random, ownerTokenLength: config.devices.ownerTokenLength };
   const deps = {
+    devices,
+    imports,
     joinServer,
     auth: createAuthenticator(stores, passwords),
     accounts: stores.accounts,

@@ -76,4 +76,15 @@ export interface Config {
   readonly adminPassword?: string;
   readonly log: { readonly level: LogLevel };
   readonly joinServer: JoinServerConfig;
+  readonly devices: {
+    /** Length of generated owner tokens, upper-case hex characters. Default 8, range 6..32. */
+    readonly ownerTokenLength: number;
+  };
+  readonly provisioning: {
+    /**
+     * PEM files of manifest signers trusted besides the bundled Microchip Log Signers (absolute
+     * paths; a directory given in the setting contributes its `*.pem` files).
+     */
+    readonly trustedSigners: readonly string[];
+  };
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyVaultError } from '../keyvault/errors.js';
 import { parseMasterKey, parseMasterKeyList } from '../keyvault/master-key-source.js';
@@ -188,6 +188,37 @@ class SettingReader {
     }
   }
 
+  /** A comma-separated list (or a YAML list) of PEM files or directories of `*.pem` files, each readable. */
+  pemFiles(setting: SettingName): string[] {
+    const raw = this.raw(setting);
+    if (raw === undefined) return [];
+    const value = Array.isArray(raw.value) && raw.value.every((v) => typeof v === 'string') ? raw.value.join(',') : raw.value;
+    if (typeof value !== 'string') {
+      this.problem(raw.name, 'invalid value: expected a comma-separated list of PEM files or directories');
+      return [];
+    }
+    const files: string[] = [];
+    for (const item of value.split(',').map((v) => v.trim()).filter((v) => v !== '')) {
+      const path = resolve(raw.base, item);
+      let isDirectory = false;
+      try {
+        isDirectory = statSync(path).isDirectory();
+      } catch {
+        this.problem(raw.name, `${path} does not exist`);
+        continue;
+      }
+      if (isDirectory) {
+        const pems = readdirSync(path).filter((name) => name.endsWith('.pem')).sort();
+        if (pems.length === 0) this.problem(raw.name, `directory ${path} holds no *.pem file`);
+        for (const name of pems) files.push(join(path, name));
+      } else {
+        const file = this.readableFile({ path, name: raw.name });
+        if (file !== undefined) files.push(file);
+      }
+    }
+    return files;
+  }
+
   https(httpPort: number | undefined): HttpsConfig | undefined {
     const port = this.integer(SETTINGS.httpsPort, 1, 65535);
     const portGiven = this.raw(SETTINGS.httpsPort) !== undefined;
@@ -265,6 +296,8 @@ export function loadConfig(input: LoadConfigInput): Config {
     allowUnwrappedKeys: reader.boolean(SETTINGS.allowUnwrappedKeys) ?? false,
     sessionLifetimeSeconds: reader.integer(SETTINGS.sessionLifetimeSeconds, 0, 2 ** 31 - 1) ?? 0,
   };
+  const devices = { ownerTokenLength: reader.integer(SETTINGS.ownerTokenLength, 6, 32) ?? 8 };
+  const provisioning = { trustedSigners: reader.pemFiles(SETTINGS.trustedSigners) };
   if (reader.issues.length > 0 || database === undefined) throw new ConfigError(reader.issues);
 
   const config: Config = {
@@ -278,6 +311,8 @@ export function loadConfig(input: LoadConfigInput): Config {
     ...(adminPassword === undefined ? {} : { adminPassword }),
     log,
     joinServer,
+    devices,
+    provisioning,
   };
   attachRedaction(config);
   return deepFreeze(config);

@@ -27,6 +27,8 @@ export const SETTINGS = {
   sessionKeysPerDevice: setting('DEED_SESSION_KEYS_PER_DEVICE', 'joinServer.sessionKeysPerDevice'),
   allowUnwrappedKeys: setting('DEED_ALLOW_UNWRAPPED_KEYS', 'joinServer.allowUnwrappedKeys'),
   sessionLifetimeSeconds: setting('DEED_SESSION_LIFETIME', 'joinServer.sessionLifetimeSeconds'),
+  ownerTokenLength: setting('DEED_OWNER_TOKEN_LENGTH', 'devices.ownerTokenLength'),
+  trustedSigners: setting('DEED_TRUSTED_SIGNERS', 'provisioning.trustedSigners'),
 } as const satisfies Record<string, SettingName>;
 
 /** Environment variables that are not settings themselves but are read at the edge. */

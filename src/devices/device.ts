@@ -200,6 +200,11 @@ export interface DeviceStore {
    * with the audit events `audit` returns for the ones created. Devices that already exist are
    * reported `created: false` and left alone, so an import can be run again.
    */
+  /**
+   * Ends an import: stamps `fileSha256` on the devices carrying `marker` as their file hash,
+   * and on the listed DevEUIs (imported by an interrupted earlier run of the same file).
+   */
+  finishImport(marker: string, devEuis: readonly string[], fileSha256: string): Promise<void>;
   insertMany(devices: readonly NewDevice[], audit: (created: readonly DeviceRecord[]) => readonly NewAuditEvent[]): Promise<InsertOutcome[]>;
   /** Deletes the device and its sessions; false when it did not exist. */
   remove(devEui: string): Promise<boolean>;

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AccountStore } from '../accounts/account.js';
+import type { ApplicationStore } from '../applications/application.js';
 import type { ApiKeyStore } from '../accounts/api-key.js';
 import type { DeviceStore } from '../devices/device.js';
 import type { AuditLog } from '../audit/audit-event.js';
@@ -7,6 +8,7 @@ import type { SealedValueStore } from '../keyvault/sealed-value-store.js';
 import type { PeerStore } from '../peers/peer.js';
 import { createAccountRepository } from './account-repository.js';
 import { createApiKeyRepository } from './api-key-repository.js';
+import { createApplicationRepository } from './application-repository.js';
 import { createAuditRepository } from './audit-repository.js';
 import type { DatabaseHandle } from './database-handle.js';
 import { createDeviceRepository, type JoinPath } from './device-repository.js';
@@ -18,6 +20,7 @@ export interface Stores {
   readonly devices: DeviceStore;
   readonly peers: PeerStore;
   readonly accounts: AccountStore;
+  readonly applications: ApplicationStore;
   readonly apiKeys: ApiKeyStore;
   readonly sealedValues: SealedValueStore;
   /** The append-only, hash-chained audit log. */
@@ -44,6 +47,7 @@ export function createStores(handle: DatabaseHandle, options: CreateStoresOption
     ),
     peers: createPeerRepository(handle, clock),
     accounts: createAccountRepository(handle, clock),
+    applications: createApplicationRepository(handle, clock),
     apiKeys: createApiKeyRepository(handle, clock),
     sealedValues: createSealedValueRepository(handle),
     audit: createAuditRepository(handle, clock),

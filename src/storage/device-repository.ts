@@ -119,6 +119,16 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
       return options.audit === undefined ? write(db) : writeTransaction(handle, write);
     },
 
+    async finishImport(marker: string, devEuis: readonly string[], fileSha256: string): Promise<void> {
+      await db.updateTable('devices').set({ import_file_sha256: fileSha256 }).where('import_file_sha256', '=', marker).execute();
+      for (let i = 0; i < devEuis.length; i += 500) {
+        await db.updateTable('devices').set({ import_file_sha256: fileSha256 })
+          .where('dev_eui', 'in', devEuis.slice(i, i + 500).map(normalizeHex))
+          .where('import_file_sha256', 'like', 'pending:%')
+          .execute();
+      }
+    },
+
     async insertMany(devices: readonly NewDevice[], audit): Promise<InsertOutcome[]> {
       const at = now();
       return writeTransaction(handle, async (trx) => {

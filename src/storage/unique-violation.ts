@@ -21,6 +21,8 @@ const constraintColumns: Readonly<Record<string, string>> = {
   peers_cert_fingerprint_key: 'cert_fingerprint',
   accounts_pkey: 'id',
   accounts_username_key: 'username',
+  applications_pkey: 'id',
+  devices_se_unique_id_key: 'se_unique_id',
   api_keys_pkey: 'id',
   api_keys_key_hash_key: 'key_hash',
 };

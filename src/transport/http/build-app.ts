@@ -12,7 +12,10 @@ import { accountRoutes } from './account-routes.js';
 import { apiKeyRoutes } from './api-key-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { biRoutes } from './bi/bi-route.js';
+import type { DeviceAdminDeps } from '../../devices/manage-devices.js';
+import type { ImportDeps } from '../../provisioning/import-devices.js';
 import { deviceRoutes } from './device-routes.js';
+import { importRoutes } from './import-routes.js';
 import { healthRoutes } from './health-routes.js';
 import type { Metrics } from './metrics.js';
 import { peerRoutes } from './peer-routes.js';
@@ -27,6 +30,10 @@ export interface HttpAppDeps {
   readonly apiKeys: ApiKeyStore;
   readonly passwords: PasswordVerifier;
   readonly audit: AuditLog;
+  /** Device management (inventory, owner tokens, root-key export). */
+  readonly devices: DeviceAdminDeps;
+  /** Device import (manifests, CSV, JSON). */
+  readonly imports: ImportDeps;
   readonly metrics: Metrics;
   readonly ping: () => Promise<void>;
   readonly logger: Logger;
@@ -79,7 +86,8 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   };
   await app.register(accountRoutes, accountDeps);
   await app.register(apiKeyRoutes, accountDeps);
-  await app.register(deviceRoutes, { devices: deps.joinServer.devices, vault: deps.joinServer.vault, audit: deps.audit, auth: deps.auth });
+  await app.register(deviceRoutes, { ...deps.devices, auth: deps.auth });
+  await app.register(importRoutes, { ...deps.imports, auth: deps.auth });
   await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
   await app.register(peerRoutes, { peers: deps.joinServer.peers, vault: deps.joinServer.vault, auth: deps.auth });
   return app;

@@ -12,6 +12,8 @@ const STATUS: Readonly<Record<string, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  malformed_file: 400,
+  missing_column: 400,
 };
 
 /** RFC 9457 problem details, with Deed's stable `code`. */

@@ -9,22 +9,46 @@ export const Hex = (bytes: number, example: string) =>
 
 export const MacVersionSchema = Type.Union(MAC_VERSIONS.map((v) => Type.Literal(v)));
 
+const Timestamp = Type.String({ format: 'date-time' });
+
 export const DeviceViewSchema = Type.Object({
-  devEui: Type.String(),
-  joinEui: Type.String(),
+  devEUI: Type.String(),
+  ownerToken: Type.Optional(Nullable(Type.String({ description: 'The claim authentication code; shown to the device maker while unclaimed, to the holder once claimed.' }))),
+  ownerTokenValidFrom: Type.Optional(Nullable(Timestamp)),
+  ownerTokenValidTo: Type.Optional(Nullable(Timestamp)),
+  rootKeysExposed: Type.Boolean({ description: 'The root keys were exported at least once: permanent.' }),
+  rootKeysExposedAt: Nullable(Timestamp),
+  rootKeysExposedBy: Nullable(Type.String()),
+  joinEUI: Type.String(),
+  name: Nullable(Type.String()),
   macVersion: Type.String(),
+  state: Type.Union([Type.Literal('unclaimed'), Type.Literal('claimed')]),
+  applicationId: Nullable(Type.String()),
+  locked: Type.Boolean(),
+  rootKeysAvailable: Type.Object({ appKey: Type.Boolean(), nwkKey: Type.Boolean() }, { description: 'Which root keys are in custody (never the keys).' }),
   homeNetId: Nullable(Type.String()),
   homeNsId: Nullable(Type.String()),
   asId: Nullable(Type.String()),
   resetsJoinNonces: Type.Boolean(),
-  rootKeys: Type.Object({ appKey: Type.Boolean(), nwkKey: Type.Boolean() }, { description: 'Which root keys are in custody (never the keys).' }),
-  nonces: Type.Object({
+  vendorId: Nullable(Type.String()),
+  vendorProfileId: Nullable(Type.String()),
+  secureElement: Nullable(Type.Object({
+    uniqueId: Type.String(), model: Type.String(), partNumber: Type.String(), signerKid: Type.String(),
+    generation: Type.Union([Type.Literal('B'), Type.Literal('C')]),
+  })),
+  provenance: Nullable(Type.Object({
+    format: Type.String(), fileSha256: Nullable(Type.String()), importedBy: Type.String(), importedAt: Timestamp,
+  })),
+  nonces: Type.Optional(Type.Object({
     nextJoinNonce: Type.Integer(),
-    lastDevNonce: Nullable(Type.Integer()),
     usedDevNonces: Type.Array(Type.Integer()),
-  }),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
+    lastDevNonce: Nullable(Type.Integer()),
+  })),
+  rootKeys: Type.Optional(Type.Object({
+    appKey: Nullable(Type.String()), nwkKey: Nullable(Type.String()),
+  }, { description: 'Only in the answer of a root-key export.' })),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
 }, { $id: 'Device' });
 
 export const AddDeviceSchema = Type.Object({
@@ -37,6 +61,8 @@ export const AddDeviceSchema = Type.Object({
   homeNsId: Type.Optional(Nullable(Hex(8, '0000000000000001'))),
   asId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
   resetsJoinNonces: Type.Optional(Type.Boolean()),
+  name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
+  ownerToken: Type.Optional(Type.String({ description: 'Claim authentication code; generated when absent' })),
 }, { additionalProperties: false });
 
 export const UpdateDeviceSchema = Type.Object({
@@ -45,6 +71,14 @@ export const UpdateDeviceSchema = Type.Object({
   asId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
   resetsJoinNonces: Type.Optional(Type.Boolean()),
   macVersion: Type.Optional(MacVersionSchema),
+  name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
+}, { additionalProperties: false });
+
+export const OwnerTokenSchema = Type.Object({
+  ownerToken: Type.Optional(Type.String({ description: 'Set this token (1-64 printable ASCII characters without spaces or ":")' })),
+  regenerate: Type.Optional(Type.Boolean({ description: 'Replace the token with a new random one' })),
+  validFrom: Type.Optional(Nullable(Timestamp)),
+  validTo: Type.Optional(Nullable(Timestamp)),
 }, { additionalProperties: false });
 
 export const PeerViewSchema = Type.Object({
