@@ -49,6 +49,8 @@ describe('loadConfig defaults', () => {
       database: { url: `sqlite:${join(dir, 'data', 'deed.db')}`, dialect: 'sqlite' },
       log: { level: 'info' },
       joinServer: { devNonceHistory: 256, sessionKeysPerDevice: 10, allowUnwrappedKeys: false, sessionLifetimeSeconds: 0 },
+      devices: { ownerTokenLength: 8 },
+      provisioning: { trustedSigners: [] },
     });
     expect(config.https).toBeUndefined();
     expect(config.masterKey).toBeUndefined();
