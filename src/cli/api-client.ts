@@ -5,24 +5,53 @@ import type { Connection } from './connection.js';
 export class ApiClient {
   constructor(private readonly connection: Connection) {}
 
+  /** The server's base URL, without a trailing slash. */
+  get url(): string {
+    return this.connection.url;
+  }
+
+  /** The Authorization header of this connection (API key or HTTP Basic), if it has credentials. */
+  authorization(): string | undefined {
+    const { username, password, apiKey } = this.connection;
+    if (apiKey !== undefined) return `Bearer ${apiKey}`;
+    if (username !== undefined && password !== undefined) return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    return undefined;
+  }
+
+  /** Turns a non-2xx answer (its status and parsed body) into the CliError every command uses. */
+  failure(status: number, parsed: unknown): CliError {
+    const { apiKey, username } = this.connection;
+    const detail = (parsed as { detail?: unknown } | undefined)?.detail;
+    const message = typeof detail === 'string' ? detail : `HTTP ${status}`;
+    if (status === 401) {
+      const hint = apiKey !== undefined || username !== undefined ? ''
+        : '; give --username and --password (or DEED_USERNAME/DEED_PASSWORD, or username and password in the saved configuration file), or --api-key (DEED_API_KEY)';
+      return new CliError(`${message}${hint}`, EXIT.auth);
+    }
+    if (status === 403) return new CliError(message, EXIT.auth);
+    return new CliError(message, EXIT.failed);
+  }
+
+  /** The CliError for a request that never got an answer. */
+  unreachable(err: unknown): CliError {
+    const cause = (err as { cause?: { code?: string; message?: string }; code?: string }).cause ?? (err as { code?: string; message?: string });
+    return new CliError(
+      `cannot reach the Deed server at ${this.connection.url} (${cause?.code ?? cause?.message ?? (err as Error).message}); is "deed serve" running? Set --url or DEED_URL`,
+      EXIT.unreachable,
+    );
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    const { url, username, password, apiKey } = this.connection;
-    if (apiKey !== undefined) {
-      headers['authorization'] = `Bearer ${apiKey}`;
-    } else if (username !== undefined && password !== undefined) {
-      headers['authorization'] = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-    }
+    const { url } = this.connection;
+    const authorization = this.authorization();
+    if (authorization !== undefined) headers['authorization'] = authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
       response = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(
-        `cannot reach the Deed server at ${url} (${cause?.code ?? cause?.message ?? (err as Error).message}); is "deed serve" running? Set --url or DEED_URL`,
-        EXIT.unreachable,
-      );
+      throw this.unreachable(err);
     }
     const text = await response.text();
     let parsed: unknown = undefined;
@@ -34,14 +63,6 @@ export class ApiClient {
       }
     }
     if (response.ok) return parsed as T;
-    const detail = (parsed as { detail?: unknown } | undefined)?.detail;
-    const message = typeof detail === 'string' ? detail : `HTTP ${response.status}`;
-    if (response.status === 401) {
-      const hint = apiKey !== undefined || username !== undefined ? ''
-        : '; give --username and --password (or DEED_USERNAME/DEED_PASSWORD, or username and password in the saved configuration file), or --api-key (DEED_API_KEY)';
-      throw new CliError(`${message}${hint}`, EXIT.auth);
-    }
-    if (response.status === 403) throw new CliError(message, EXIT.auth);
-    throw new CliError(message, EXIT.failed);
+    throw this.failure(response.status, parsed);
   }
 }

@@ -5,6 +5,8 @@ import { registerApiKeys } from './commands/api-keys.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDevice } from './commands/device.js';
 import { registerInit } from './commands/init.js';
+import { registerImport } from './commands/import.js';
+import { registerInventory } from './commands/inventory.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPeer } from './commands/peer.js';
 import { registerServe } from './commands/serve.js';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   addGlobalOptions(program);
   registerServe(program);
   registerInit(program);
+  registerInventory(program);
+  registerImport(program);
   registerDevice(program);
   registerPeer(program);
   registerKeys(program);

@@ -211,7 +211,7 @@ export async function exportRootKeys(
   const marked = await deps.devices.update(device.devEui, { rootKeysExposed: { at, by: actor.username } }, {
     audit: {
       actor: actor.username, action: 'device.keys_exported', devEui: device.devEui, outcome: 'success', at,
-      details: { withAppKey: device.appKey !== null, withNwkKey: device.nwkKey !== null, firstExport: device.rootKeysExposed === null },
+      details: { appKeyInCustody: device.appKey !== null, nwkKeyInCustody: device.nwkKey !== null, firstExport: device.rootKeysExposed === null },
     },
   });
   if (marked === null) throw new NotFoundError(`no device with DevEUI ${device.devEui}`);

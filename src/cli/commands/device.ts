@@ -18,11 +18,11 @@ function activation(opts: DeviceOptions): Record<string, unknown> {
   };
 }
 
-const TABLE = ['devEui', 'joinEui', 'macVersion', 'homeNetId', 'asId', 'rootKeys'];
+const TABLE = ['devEUI', 'joinEUI', 'macVersion', 'state', 'homeNetId', 'asId', 'rootKeysAvailable', 'rootKeysExposed'];
 
 /** `deed device add|list|get|update|remove`. */
 export function registerDevice(program: Command): void {
-  const device = program.command('device').description('register and manage devices and their root keys (admin)');
+  const device = program.command('device').description('register and manage single devices and their activation settings (admins and makers; see also list, get, import)');
 
   device.command('add')
     .description('register a device with its root keys; prints the created device as JSON')
