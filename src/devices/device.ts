@@ -104,7 +104,7 @@ export type DeviceScope =
 export interface DeviceFilter {
   /** `unclaimed` (no application), `claimed`, `exposed` (root keys exported), `keys_missing` (no root keys). */
   readonly state?: 'unclaimed' | 'claimed' | 'exposed' | 'keys_missing';
-  /** A DevEUI prefix (upper-case hex) or a substring of the name. */
+  /** A DevEUI prefix (any case) or a substring of the name (ASCII case ignored); `%`, `_` and `\` are literal. */
   readonly search?: string;
 }
 

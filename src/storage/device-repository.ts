@@ -211,7 +211,8 @@ function restrict<Q extends SelectQueryBuilder<Database, 'devices', object>>(que
     const text = filter.search.replace(/[\\%_]/g, (c) => `\\${c}`);
     q = q.where((eb) => eb.or([
       eb('dev_eui', 'like', sql<string>`${`${text.toUpperCase()}%`} escape '\\'`),
-      eb('name', 'like', sql<string>`${`%${text}%`} escape '\\'`),
+      // Case-insensitive (ASCII at least) on both dialects: SQLite's LIKE already is, PostgreSQL's is not.
+      eb(eb.fn('lower', [eb.ref('name')]), 'like', sql<string>`lower(cast(${`%${text}%`} as text)) escape '\\'`),
     ]));
   }
   return q as Q;
