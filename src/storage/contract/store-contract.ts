@@ -8,9 +8,13 @@ import { type CreateStoresOptions, createStores, type Stores } from '../create-s
 import type { DatabaseHandle } from '../database-handle.js';
 import { migrateToLatest } from '../migrate-to-latest.js';
 import { describeApiKeyContract } from './api-key-contract.js';
+import { describeApplicationContract } from './application-contract.js';
 import { describeAuditContract } from './audit-contract.js';
 import type { ContractContext } from './contract-context.js';
 import { describeDeviceContract } from './device-contract.js';
+import { describeDeviceCustodyContract } from './device-custody-contract.js';
+import { describeDeviceImportContract } from './device-import-contract.js';
+import { describeDeviceListingContract } from './device-listing-contract.js';
 import { at, fixtures } from './fixtures.js';
 import { describePeerAndAccountContract } from './peer-account-contract.js';
 import { describeSealedValueContract } from './sealed-value-contract.js';
@@ -73,6 +77,10 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     });
 
     describeDeviceContract(ctx);
+    describeDeviceCustodyContract(ctx);
+    describeDeviceListingContract(ctx);
+    describeDeviceImportContract(ctx);
+    describeApplicationContract(ctx);
     describePeerAndAccountContract(ctx);
     describeApiKeyContract(ctx);
     describeSealedValueContract(ctx);
