@@ -78,27 +78,38 @@ async function* upload(api: ApiClient, query: URLSearchParams, body: Readable): 
   const authorization = api.authorization();
   if (authorization !== undefined) headers['authorization'] = authorization;
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  let req: ReturnType<typeof send> | undefined;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(target, { method: 'POST', headers });
+    req = send(target, { method: 'POST', headers });
     req.on('response', resolve);
     req.on('error', (err) => reject(api.unreachable(err)));
     body.on('error', (err) => {
-      req.destroy();
+      req?.destroy();
       reject(new CliError(`cannot read the import file: ${(err as NodeJS.ErrnoException).code ?? err.message}`, EXIT.usage));
     });
     body.pipe(req);
   });
+  // The server may answer before it read the whole file (a refused request): stop sending then.
+  const stop = () => {
+    body.unpipe();
+    body.destroy();
+    req?.destroy();
+  };
   if (response.statusCode !== 200) {
     let text = '';
     for await (const chunk of response) text += String(chunk);
     let parsed: unknown;
     try { parsed = JSON.parse(text); } catch { parsed = undefined; }
-    body.destroy();
+    stop();
     throw api.failure(response.statusCode ?? 0, parsed);
   }
-  for await (const raw of createInterface({ input: response, crlfDelay: Infinity })) {
-    if (raw.trim() === '') continue;
-    yield JSON.parse(raw) as ImportLine;
+  try {
+    for await (const raw of createInterface({ input: response, crlfDelay: Infinity })) {
+      if (raw.trim() === '') continue;
+      yield JSON.parse(raw) as ImportLine;
+    }
+  } finally {
+    stop();
   }
 }
 
@@ -136,6 +147,7 @@ Example:
       let failed = 0;
       let summary: Extract<ImportLine, { type: 'summary' }> | undefined;
       let stopped: Extract<ImportLine, { type: 'error' }> | undefined;
+      let answered = false;
       const emit = (entry: Record<string, unknown>) => {
         if (ctx.format === 'table') {
           table.push(entry);
@@ -147,6 +159,7 @@ Example:
       };
       try {
         for await (const line of upload(ctx.api, query, source.stream)) {
+          answered = true;
           if (line.type === 'result') {
             if (!line.ok) failed += 1;
             emit(printable(line));
@@ -160,8 +173,8 @@ Example:
         }
       } finally {
         progress.done();
-        if (ctx.format === 'table') ctx.print(table, ['devEUI', 'ownerToken', 'rootKeysExposed', 'index', 'error', 'message']);
-        else process.stdout.write(first ? '[]\n' : '\n]\n');
+        if (answered && ctx.format === 'table') ctx.print(table, ['devEUI', 'ownerToken', 'rootKeysExposed', 'index', 'error', 'message']);
+        else if (answered) process.stdout.write(first ? '[]\n' : '\n]\n');
       }
       if (stopped !== undefined) {
         throw new CliError(`the import stopped: ${stopped.message}; the entries reported above were processed, fix the file and run the same command again`, EXIT.failed);
