@@ -9,6 +9,7 @@ import { registerImport } from './commands/import.js';
 import { registerInventory } from './commands/inventory.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPeer } from './commands/peer.js';
+import { registerQr } from './commands/qr.js';
 import { registerServe } from './commands/serve.js';
 import { addGlobalOptions, shareGlobalOptions } from './global-options.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerDevice(program);
   registerPeer(program);
+  registerQr(program);
   registerKeys(program);
   registerAccounts(program);
   registerApiKeys(program);

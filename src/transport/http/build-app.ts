@@ -19,6 +19,7 @@ import { importRoutes } from './import-routes.js';
 import { healthRoutes } from './health-routes.js';
 import type { Metrics } from './metrics.js';
 import { peerRoutes } from './peer-routes.js';
+import { qrRoutes } from './qr-routes.js';
 import { installProblemHandlers } from './problem.js';
 
 /** Everything the HTTP API calls: use-case dependencies, built in main.ts. */
@@ -87,6 +88,7 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   await app.register(accountRoutes, accountDeps);
   await app.register(apiKeyRoutes, accountDeps);
   await app.register(deviceRoutes, { ...deps.devices, auth: deps.auth });
+  await app.register(qrRoutes, { ...deps.devices, auth: deps.auth });
   await app.register(importRoutes, { ...deps.imports, auth: deps.auth });
   await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
   await app.register(peerRoutes, { peers: deps.joinServer.peers, vault: deps.joinServer.vault, auth: deps.auth });

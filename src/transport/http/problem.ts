@@ -9,6 +9,7 @@ const STATUS: Readonly<Record<string, number>> = {
   forbidden: 403,
   not_found: 404,
   already_exists: 409,
+  no_owner_token: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
