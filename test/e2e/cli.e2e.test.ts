@@ -145,7 +145,7 @@ describe('the deed command line', () => {
     nsToken = peer.json<{ token: string }>().token;
     expect(peer.stdout).not.toContain(NS_KEK);
     expect(a.code, a.stderr).toBe(0);
-    expect(a.json<Body>()['rootKeys']).toEqual({ appKey: true, nwkKey: false });
+    expect(a.json<Body>()['rootKeysAvailable']).toEqual({ appKey: true, nwkKey: false });
     expect(b.code, b.stderr).toBe(0);
     expectOneLineError(missing, 2, /--app-key.*no-such-file/);
 
@@ -179,9 +179,9 @@ describe('the deed command line', () => {
       deed(['device', 'list', '--limit', '3', '--after', `${prefix}000000000001`]),
       deed(['device', 'get', mine[0]?.devEui ?? '', '--output', 'table']),
     ]);
-    const all = allRun.json<{ devices: { devEui: string }[]; next: string | null }>();
+    const all = allRun.json<{ devices: { devEUI: string }[]; next: string | null }>();
     expect(all.next).toBeNull();
-    const everyDevEui = all.devices.map((d) => d.devEui);
+    const everyDevEui = all.devices.map((d) => d.devEUI);
     expect(everyDevEui).toEqual([...everyDevEui].sort());
     for (const d of mine) expect(everyDevEui).toContain(d.devEui);
 
@@ -190,24 +190,24 @@ describe('the deed command line', () => {
     for (let page = 0; page < 20; page++) {
       const run = await deed(['device', 'list', '--limit', '2', ...(after !== null ? ['--after', after] : [])]);
       expect(run.code, run.stderr).toBe(0);
-      const { devices, next } = run.json<{ devices: { devEui: string }[]; next: string | null }>();
+      const { devices, next } = run.json<{ devices: { devEUI: string }[]; next: string | null }>();
       expect(devices.length).toBeLessThanOrEqual(2);
-      paged.push(...devices.map((d) => d.devEui));
+      paged.push(...devices.map((d) => d.devEUI));
       if (next === null) break;
-      expect(next).toBe(devices.at(-1)?.devEui);
+      expect(next).toBe(devices.at(-1)?.devEUI);
       after = next;
     }
     expect(paged).toEqual(everyDevEui);
 
     // --after a DevEUI that is not registered starts right after it.
-    const fromGap = fromGapRun.json<{ devices: { devEui: string }[]; next: string | null }>();
-    expect(fromGap.devices.map((d) => d.devEui)).toEqual(mine.slice(1, 4).map((d) => d.devEui));
+    const fromGap = fromGapRun.json<{ devices: { devEUI: string }[]; next: string | null }>();
+    expect(fromGap.devices.map((d) => d.devEUI)).toEqual(mine.slice(1, 4).map((d) => d.devEui));
     expect(fromGap.next).toBe(mine[3]?.devEui);
 
     expect(table.code, table.stderr).toBe(0);
     expect(() => JSON.parse(table.stdout) as unknown).toThrow();
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^DEVEUI\s+JOINEUI\s+MACVERSION\s+HOMENETID\s+ASID\s+ROOTKEYS$/);
+    expect(lines[0]).toMatch(/^DEVEUI\s+JOINEUI\s+MACVERSION\s+STATE\s+HOMENETID\s+ASID\s+ROOTKEYSAVAILABLE\s+ROOTKEYSEXPOSED$/);
     expect(lines).toHaveLength(everyDevEui.length + 1);
     for (const d of mine) expect(lines.some((l) => l.startsWith(d.devEui) && l.includes(d.joinEui) && l.includes(NET_ID))).toBe(true);
     expect(getTable.stdout).toMatch(/^DEVEUI\s+JOINEUI/);
@@ -219,8 +219,8 @@ describe('the deed command line', () => {
     const add = await deed(['device', 'add', '--dev-eui', device.devEui, '--join-eui', device.joinEui, '--app-key', device.appKey,
       '--nwk-key', device.nwkKey ?? '', '--mac-version', '1.1']);
     expect(add.code, add.stderr).toBe(0);
-    expect(add.json<Body>()['rootKeys']).toEqual({ appKey: true, nwkKey: true });
-    expect((await deed(['device', 'get', device.devEui.toLowerCase()])).json<Body>()['devEui']).toBe(device.devEui);
+    expect(add.json<Body>()['rootKeysAvailable']).toEqual({ appKey: true, nwkKey: true });
+    expect((await deed(['device', 'get', device.devEui.toLowerCase()])).json<Body>()['devEUI']).toBe(device.devEui);
     const removed = await deed(['device', 'remove', device.devEui]);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.json<Body>()).toEqual({ removed: device.devEui });
