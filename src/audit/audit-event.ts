@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = Object.freeze([
   'account.disabled',
   /** A disabled account was enabled again. */
   'account.enabled',
+  /** Root keys arriving later were attached to a device (a vendor key batch). */
+  'device.keys_attached',
 ] as const);
 
 /** One of {@link AUDIT_ACTIONS}. */

@@ -20,6 +20,7 @@ import { healthRoutes } from './health-routes.js';
 import type { Metrics } from './metrics.js';
 import { peerRoutes } from './peer-routes.js';
 import { qrRoutes } from './qr-routes.js';
+import { vendorKeyRoutes } from './vendor-key-routes.js';
 import { installProblemHandlers } from './problem.js';
 
 /** Everything the HTTP API calls: use-case dependencies, built in main.ts. */
@@ -92,5 +93,6 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   await app.register(importRoutes, { ...deps.imports, auth: deps.auth });
   await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
   await app.register(peerRoutes, { peers: deps.joinServer.peers, vault: deps.joinServer.vault, auth: deps.auth });
+  await app.register(vendorKeyRoutes, { ...deps.devices, auth: deps.auth });
   return app;
 }
