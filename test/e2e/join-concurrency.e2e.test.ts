@@ -26,7 +26,7 @@ interface DeviceState {
 const adminHeaders = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` };
 
 async function deviceState(server: DeedServer, devEui: string): Promise<DeviceState> {
-  const response = await fetch(`${server.url}/api/v1/devices/${devEui}`, { headers: adminHeaders });
+  const response = await fetch(`${server.url}/api/v1/devices/${devEui}?nonces=true`, { headers: adminHeaders });
   expect(response.status).toBe(200);
   return (await response.json()) as DeviceState;
 }

@@ -55,7 +55,7 @@ describe('Backend Interfaces error answers, end to end', () => {
   }
 
   async function nonces(device: TestDevice): Promise<Nonces> {
-    const got = await api('GET', `/api/v1/devices/${device.devEui}`);
+    const got = await api('GET', `/api/v1/devices/${device.devEui}?nonces=true`);
     expect(got.status, JSON.stringify(got.body)).toBe(200);
     return got.body['nonces'] as Nonces;
   }
