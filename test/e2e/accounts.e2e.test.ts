@@ -245,10 +245,18 @@ describe('accounts, roles and API keys', () => {
     expect(unknown.status).toBe(400);
     expect((await api('GET', '/api/v1/me/api-keys', as(MAKER))).body).toEqual([]);
 
-    // Within its role it may have keys; the device routes are still admin-only for it.
+    // Within its role it may have keys; on the device routes it sees its own inventory only
+    // (empty: devices the admin adds are not the maker's).
+    const adminsDevice = randomDevice('1.0.3');
+    expect((await api('POST', '/api/v1/devices', admin, {
+      devEui: adminsDevice.devEui, joinEui: adminsDevice.joinEui, appKey: adminsDevice.appKey, macVersion: '1.0.3',
+    })).status).toBe(201);
     const { key } = createKey(['devices:read', 'devices:export-keys'], MAKER);
     expect((await api('GET', '/api/v1/me', { apiKeyHeader: key })).body).toMatchObject({ username: MAKER.username, scopes: ['devices:read', 'devices:export-keys'] });
-    expect((await api('GET', '/api/v1/devices', { bearer: key })).status).toBe(403);
+    const inventory = await api('GET', '/api/v1/devices', { bearer: key });
+    expect(inventory.status).toBe(200);
+    expect(inventory.body).toEqual({ devices: [], next: null, total: 0 });
+    expect((await api('GET', `/api/v1/devices/${adminsDevice.devEui}`, { bearer: key })).status).toBe(404);
     // The admin sees (and could revoke) the provisioner's keys, never the key itself.
     const keys = deed(['api-keys', 'list', '--account', MAKER.username]);
     expect(keys.json<Body[]>()).toHaveLength(1);
