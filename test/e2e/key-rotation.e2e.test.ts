@@ -67,7 +67,7 @@ function sealedByKeyId(dataDir: string): Map<string, number> {
   try {
     const counts = new Map<string, number>();
     const columns: [string, string[]][] = [
-      ['devices', ['app_key', 'nwk_key']],
+      ['devices', ['app_key', 'nwk_key', 'owner_token']],
       ['session_keys', ['nwk_s_key', 'f_nwk_s_int_key', 's_nwk_s_int_key', 'nwk_s_enc_key', 'app_s_key']],
       ['peers', ['kek']],
     ];
@@ -205,9 +205,10 @@ describe('deed keys rotate, end to end', () => {
     expect(result.activeKeyId).not.toBe(before.active);
     expect(result.addedKey).toBe(true);
     expect(result.retired).toEqual([before.active]);
-    // 5 devices (1.1 ones with two root keys), 2 KEKs, 4 sessions of 2 (1.0.x) or 4 (1.1) NS keys plus the AppSKey.
+    // 5 devices (1.1 ones with two root keys) with a generated owner token each, 2 KEKs,
+    // 4 sessions of 2 (1.0.x) or 4 (1.1) NS keys plus the AppSKey.
     const total = [...sealedBefore.values()].reduce((a, b) => a + b, 0);
-    expect(total).toBe(7 + 2 + (3 * 2 + 1 * 4));
+    expect(total).toBe(7 + 5 + 2 + (3 * 2 + 1 * 4));
     expect(result.examined).toBe(total);
     expect(result.resealed).toBe(total);
     expect(run.stdout + run.stderr).not.toContain(NS_KEK);

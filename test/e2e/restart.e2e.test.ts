@@ -58,7 +58,7 @@ describe('restarting deed serve on the same data directory', () => {
     for (const device of devices) {
       const s = state.get(device.devEui);
       if (s === undefined) throw new Error('device never joined');
-      const got = await api(server.url, 'GET', `/api/v1/devices/${device.devEui}`);
+      const got = await api(server.url, 'GET', `/api/v1/devices/${device.devEui}?nonces=true`);
       expect(got.status).toBe(200);
       const nonces = got.body['nonces'] as { nextJoinNonce: number; lastDevNonce: number | null };
       expect(nonces.nextJoinNonce).toBe(s.joinNonce + 1);

@@ -16,9 +16,13 @@ export function describeSealedValueContract(ctx: ContractContext): void {
       const expected = new Map<string, string>();
       for (let i = 0; i < 5; i++) {
         const devEui = eui(i);
-        const device = await ctx.createDevice(i, { nwkKey: i % 2 === 0 ? sealed(`old:${devEui}:nwkKey`) : null });
+        const device = await ctx.createDevice(i, {
+          nwkKey: i % 2 === 0 ? sealed(`old:${devEui}:nwkKey`) : null,
+          ownerToken: i % 3 === 0 ? sealed(`old:${devEui}:ownerToken`) : null,
+        });
         expected.set(sealContext.deviceKey(devEui, 'appKey'), `old:${devEui}:appKey`);
         if (device.nwkKey !== null) expected.set(sealContext.deviceKey(devEui, 'nwkKey'), device.nwkKey);
+        if (device.ownerToken !== null) expected.set(sealContext.ownerToken(devEui), device.ownerToken);
         for (const [n, v11] of [[1, false], [2, true]] as const) {
           const id = `${i}${n}`;
           const current = (await ctx.stores.devices.get(devEui))!;
@@ -51,6 +55,7 @@ export function describeSealedValueContract(ctx: ContractContext): void {
       for (const device of await ctx.stores.devices.list({ limit: 1000 })) {
         if (device.appKey !== null) found.set(sealContext.deviceKey(device.devEui, 'appKey'), device.appKey);
         if (device.nwkKey !== null) found.set(sealContext.deviceKey(device.devEui, 'nwkKey'), device.nwkKey);
+        if (device.ownerToken !== null) found.set(sealContext.ownerToken(device.devEui), device.ownerToken);
         for (const id of ['1', '2'].map((n) => `${Number.parseInt(device.devEui.slice(-2), 16)}${n}`)) {
           const session = await ctx.stores.devices.getSession(device.devEui, id);
           for (const field of ['nwkSKey', 'fNwkSIntKey', 'sNwkSIntKey', 'nwkSEncKey', 'appSKey'] as const) {
