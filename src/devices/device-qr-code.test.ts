@@ -36,7 +36,7 @@ function device(devEui: string, fields: Partial<DeviceRecord> & { token?: string
     name: null, vendorId: '42FF', vendorProfileId: 'FF42', secureElement: null, provenance: null,
     provisionerId: MAKER.id, applicationId: null,
     ownerToken: token === null ? null : vault.seal(Buffer.from(token), sealContext.ownerToken(devEui)),
-    ownerTokenValidFrom: null, ownerTokenValidTo: null, claimLocked: false, rootKeysExposed: null,
+    ownerTokenValidFrom: null, ownerTokenValidTo: null, claimLocked: false, rootKeysExposed: null, asKek: null, claimedAt: null,
     ...rest,
   };
 }

@@ -20,7 +20,10 @@ export interface DeviceView {
   /** `unclaimed` (in the maker's inventory) or `claimed` (in an application). */
   readonly state: 'unclaimed' | 'claimed';
   readonly applicationId: string | null;
+  readonly claimedAt: string | null;
   readonly locked: boolean;
+  /** Label of the AS KEK a claim set for this device (never the key). */
+  readonly asKekLabel: string | null;
   /** Which root keys are in custody (never the keys). */
   readonly rootKeysAvailable: { readonly appKey: boolean; readonly nwkKey: boolean };
   readonly homeNetId: string | null;
@@ -77,7 +80,9 @@ export function toDeviceView(device: DeviceRecord, extras: DeviceViewExtras = {}
     macVersion: device.macVersion,
     state: device.applicationId === null ? 'unclaimed' : 'claimed',
     applicationId: device.applicationId,
+    claimedAt: device.claimedAt?.toISOString() ?? null,
     locked: device.claimLocked,
+    asKekLabel: device.asKek?.label ?? null,
     rootKeysAvailable: { appKey: device.appKey !== null, nwkKey: device.nwkKey !== null },
     homeNetId: device.homeNetId,
     homeNsId: device.homeNsId,

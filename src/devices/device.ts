@@ -1,5 +1,6 @@
 import type { NewAuditEvent } from '../audit/audit-event.js';
 import type { MacVersion } from '../lorawan/mac-version.js';
+import type { NewDeviceEvent } from './device-event.js';
 
 /**
  * A value sealed by the key vault (AES-256-GCM under a master key): an opaque string
@@ -52,6 +53,10 @@ export interface DeviceRecord {
   readonly claimLocked: boolean;
   /** When and by whom the root keys were first exported; null while they never left custody. */
   readonly rootKeysExposed: RootKeysExposure | null;
+  /** The AS KEK a claim set for this device (wraps its AppSKeys), sealed under `device:<DevEUI>:asKek`. */
+  readonly asKek: { readonly label: string; readonly key: Sealed } | null;
+  /** When the device was claimed into its current application; null while unclaimed. */
+  readonly claimedAt: Date | null;
 }
 
 /** Import formats, as the CLI and API name them. */
@@ -126,6 +131,8 @@ export interface DevicePatch {
   readonly applicationId?: string | null;
   /** Recorded once: an update never clears or moves an existing exposure. */
   readonly rootKeysExposed?: RootKeysExposure;
+  readonly asKek?: { readonly label: string; readonly key: Sealed } | null;
+  readonly claimedAt?: Date | null;
 }
 
 /** Options of {@link DeviceStore.update}. */
@@ -134,6 +141,10 @@ export interface UpdateOptions {
   readonly expectedVersion?: number;
   /** Appended to the audit log in the same transaction as the update. */
   readonly audit?: NewAuditEvent;
+  /** Written to the event outbox in the same transaction as the update. */
+  readonly events?: readonly NewDeviceEvent[];
+  /** Deletes the device's session keys in the same transaction (a new owner must rejoin). */
+  readonly deleteSessions?: boolean;
 }
 
 /** The outcome of one device of {@link DeviceStore.insertMany}. */

@@ -2,7 +2,7 @@ import { AesKey } from '../lorawan/index.js';
 import type { Eui64 } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
 import { JoinServerError } from './errors.js';
-import { envelopeKey, openPeerKek, requireKekOrPlain, type KeyEnvelope } from './key-envelope.js';
+import { envelopeKey, openDeviceAsKek, openPeerKek, requireKekOrPlain, type KeyEnvelope } from './key-envelope.js';
 import type { JoinServerDeps } from './join-server-deps.js';
 import type { PeerRecord } from './ports.js';
 
@@ -38,7 +38,9 @@ export async function handleAppSKey(deps: JoinServerDeps, caller: PeerRecord, ms
   if (device.asId !== caller.asId) {
     throw new JoinServerError('activation_disallowed', `AS-ID ${caller.asId} is not this device's Application Server`);
   }
-  const kek = requireKekOrPlain(openPeerKek(caller, deps.vault), deps.settings.allowUnwrappedKeys, `Application Server ${caller.id}`);
+  const kek = requireKekOrPlain(
+    openDeviceAsKek(device, deps.vault) ?? openPeerKek(caller, deps.vault), deps.settings.allowUnwrappedKeys, `Application Server ${caller.id}`,
+  );
   const session = await deps.devices.getSession(devEui, msg.sessionKeyId);
   if (session === null) {
     throw new JoinServerError('unknown_dev_eui', `no session ${msg.sessionKeyId} for DevEUI ${devEui}`);

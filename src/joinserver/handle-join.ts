@@ -7,7 +7,7 @@ import type { JoinRequest, MacVersion } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
 import { checkDevNonce } from './dev-nonce-policy.js';
 import { JoinServerError } from './errors.js';
-import { envelopeKey, openPeerKek, requireKekOrPlain, type KeyEnvelope, type PeerKek } from './key-envelope.js';
+import { envelopeKey, openDeviceAsKek, openPeerKek, requireKekOrPlain, type KeyEnvelope, type PeerKek } from './key-envelope.js';
 import type { JoinServerDeps } from './join-server-deps.js';
 import { openRootKeys } from './root-keys.js';
 import type { DeviceRecord, PeerRecord, SessionRecord } from './ports.js';
@@ -124,6 +124,8 @@ function authorizePeer(device: DeviceRecord, caller: PeerRecord): void {
 }
 
 async function resolveAsKek(deps: JoinServerDeps, device: DeviceRecord): Promise<PeerKek | null> {
+  const own = openDeviceAsKek(device, deps.vault);
+  if (own !== null) return own;
   if (device.asId === null) return null;
   const as = await deps.peers.get(`as:${device.asId}`);
   return as === null ? null : openPeerKek(as, deps.vault);

@@ -19,7 +19,7 @@ function countingVault() {
 function peer(overrides: Partial<PeerRecord> = {}): PeerRecord {
   return {
     id: 'ns:000013', kind: 'ns', netId: '000013', nsId: null, asId: null, tokenHash: null, certFingerprint: null,
-    kekLabel: 'kek-1', kek: 'sealed-kek' as Sealed, createdAt: new Date(0), ...overrides,
+    kekLabel: 'kek-1', kek: 'sealed-kek' as Sealed, applicationId: null, createdAt: new Date(0), ...overrides,
   };
 }
 

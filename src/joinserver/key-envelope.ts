@@ -1,7 +1,7 @@
 import { AesKey, wrapKey } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
 import { JoinServerError } from './errors.js';
-import type { KeyVault, PeerRecord } from './ports.js';
+import type { DeviceRecord, KeyVault, PeerRecord } from './ports.js';
 
 /** A session key as Backend Interfaces sends it: wrapped under a peer's KEK, or plain with an empty label. */
 export interface KeyEnvelope {
@@ -41,6 +41,15 @@ export function openPeerKek(peer: PeerRecord, vault: KeyVault): PeerKek | null {
   }
   byPeer.set(peer, { sealed: peer.kek, id: peer.id, kek });
   return kek;
+}
+
+/**
+ * The AS KEK a claim set for this device (The Things Join Server's claim `kek`), or null. It
+ * takes precedence over the Application Server peer's own KEK for this device's AppSKeys.
+ */
+export function openDeviceAsKek(device: DeviceRecord, vault: KeyVault): PeerKek | null {
+  if (device.asKek === null) return null;
+  return { label: device.asKek.label, key: vault.open(device.asKek.key, sealContext.deviceAsKek(device.devEui)) };
 }
 
 /**

@@ -5,6 +5,7 @@
 export const sealContext = {
   deviceKey: (devEui: string, field: 'appKey' | 'nwkKey'): string => `device:${devEui}:${field}`,
   ownerToken: (devEui: string): string => `device:${devEui}:ownerToken`,
+  deviceAsKek: (devEui: string): string => `device:${devEui}:asKek`,
   sessionKey: (
     devEui: string,
     sessionKeyId: string,

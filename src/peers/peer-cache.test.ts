@@ -8,7 +8,7 @@ function countingStore() {
   const calls = { get: 0, token: 0, cert: 0 };
   const store: PeerStore = {
     async create(peer: NewPeer) {
-      const record = { ...peer, createdAt: new Date(0) };
+      const record = { ...peer, applicationId: peer.applicationId ?? null, createdAt: new Date(0) };
       peers.set(peer.id, record);
       return record;
     },

@@ -18,10 +18,12 @@ export interface PeerRecord {
   /** Key encryption key used to wrap session keys sent to this peer; sealed under `peer:<id>:kek`. */
   readonly kekLabel: string | null;
   readonly kek: Sealed | null;
+  /** An Application Server peer that claims devices (TTJS claim API) claims them into this application. */
+  readonly applicationId: string | null;
   readonly createdAt: Date;
 }
 
-export type NewPeer = Omit<PeerRecord, 'createdAt'>;
+export type NewPeer = Omit<PeerRecord, 'createdAt' | 'applicationId'> & { readonly applicationId?: string | null };
 
 /** Storage port for peers. */
 export interface PeerStore {

@@ -3,6 +3,7 @@ import type {
   DeviceFilter, DevicePatch, DeviceRecord, DeviceScope, DeviceStore, InsertOutcome, JoinCommit, NewDevice, SessionRecord, UpdateOptions,
 } from '../devices/device.js';
 import { appendAuditEvents } from './audit-repository.js';
+import { appendOutboxEvents } from './outbox-repository.js';
 import type { DatabaseHandle, SqlDialect } from './database-handle.js';
 import { deviceFromRow, newDeviceRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionFromRow, sessionRow } from './device-rows.js';
 import { type Database, toDbBoolean, toDbTimestamp } from './schema.js';
@@ -111,12 +112,15 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
           query = query.set({ root_keys_exposed_at: at, root_keys_exposed_by: sql<string>`coalesce(root_keys_exposed_by, ${exposure.by})` });
         }
         const row = await query.returningAll().executeTakeFirst();
-        if (row !== undefined && options.audit !== undefined) {
-          await appendAuditEvents(trx, handle.dialect, [options.audit], now);
+        if (row !== undefined) {
+          if (options.deleteSessions === true) await trx.deleteFrom('session_keys').where('dev_eui', '=', row.dev_eui).execute();
+          if (options.audit !== undefined) await appendAuditEvents(trx, handle.dialect, [options.audit], now);
+          if (options.events !== undefined) await appendOutboxEvents(trx, options.events);
         }
         return row === undefined ? null : deviceFromRow(row);
       };
-      return options.audit === undefined ? write(db) : writeTransaction(handle, write);
+      const alone = options.audit === undefined && options.events === undefined && options.deleteSessions !== true;
+      return alone ? write(db) : writeTransaction(handle, write);
     },
 
     async finishImport(marker: string, devEuis: readonly string[], fileSha256: string): Promise<void> {
@@ -228,6 +232,8 @@ function patchColumns(patch: DevicePatch): UpdateObject<Database, 'devices'> {
     ...(patch.ownerTokenValidTo !== undefined && { owner_token_valid_to: patch.ownerTokenValidTo === null ? null : toDbTimestamp(patch.ownerTokenValidTo) }),
     ...(patch.claimLocked !== undefined && { claim_locked: toDbBoolean(patch.claimLocked) }),
     ...(patch.applicationId !== undefined && { application_id: patch.applicationId }),
+    ...(patch.asKek !== undefined && { as_kek_label: patch.asKek?.label ?? null, as_kek: patch.asKek?.key ?? null }),
+    ...(patch.claimedAt !== undefined && { claimed_at: patch.claimedAt === null ? null : toDbTimestamp(patch.claimedAt) }),
     ...(patch.homeNetId !== undefined && { home_net_id: patch.homeNetId }),
     ...(patch.homeNsId !== undefined && { home_ns_id: patch.homeNsId }),
     ...(patch.asId !== undefined && { as_id: patch.asId }),

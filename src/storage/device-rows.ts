@@ -53,6 +53,9 @@ export function newDeviceRow(device: NewDevice, now: Date): NewDeviceRow {
     claim_locked: 0,
     root_keys_exposed_at: null,
     root_keys_exposed_by: null,
+    as_kek_label: null,
+    as_kek: null,
+    claimed_at: device.applicationId !== undefined && device.applicationId !== null ? at : null,
   };
 }
 
@@ -107,6 +110,8 @@ export function deviceFromRow(row: DeviceRow): DeviceRecord {
       at: fromDbTimestamp(row.root_keys_exposed_at),
       by: row.root_keys_exposed_by ?? '',
     },
+    asKek: row.as_kek === null ? null : { label: row.as_kek_label ?? '', key: row.as_kek },
+    claimedAt: readTimestamp(row.claimed_at),
   };
 }
 

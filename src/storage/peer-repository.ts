@@ -33,6 +33,7 @@ export function createPeerRepository(handle: DatabaseHandle, options: PeerReposi
             cert_fingerprint: peer.certFingerprint,
             kek_label: peer.kekLabel,
             kek: peer.kek,
+            application_id: peer.applicationId ?? null,
             created_at: toDbTimestamp(now()),
           })
           .returningAll()
@@ -69,6 +70,7 @@ function peerFromRow(row: PeerRow): PeerRecord {
     certFingerprint: row.cert_fingerprint,
     kekLabel: row.kek_label,
     kek: row.kek,
+    applicationId: row.application_id,
     createdAt: fromDbTimestamp(row.created_at),
   };
 }

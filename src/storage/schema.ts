@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { Sealed } from '../devices/device.js';
 import type { MacVersion } from '../lorawan/mac-version.js';
 import type { PeerKind } from '../peers/peer.js';
@@ -64,6 +64,22 @@ export interface DevicesTable {
   /** Set once, when the root keys were first exported; never cleared. */
   root_keys_exposed_at: TimestampColumn | null;
   root_keys_exposed_by: string | null;
+  /** The AS KEK a claim set for this device (TTJS `kek`); sealed under `device:<DevEUI>:asKek`. */
+  as_kek_label: string | null;
+  as_kek: Sealed | null;
+  claimed_at: TimestampColumn | null;
+}
+
+/** `outbox_events`: domain events written with the change they describe, delivered by webhooks. */
+export interface OutboxEventsTable {
+  id: Generated<number>;
+  type: string;
+  dev_eui: string | null;
+  application_id: string | null;
+  owner_id: string | null;
+  /** JSON object as text. */
+  payload: string;
+  created_at: TimestampColumn;
 }
 
 /** `applications`: the unit of ownership, owned by an (owner) account. */
@@ -109,6 +125,8 @@ export interface PeersTable {
   /** Sealed under `peer:<id>:kek`. */
   kek: Sealed | null;
   created_at: TimestampColumn;
+  /** For an Application Server peer that claims devices (TTJS claim API): the application they land in. */
+  application_id: string | null;
 }
 
 /** `accounts`: people and robots that log in. */
@@ -153,6 +171,20 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/**
+ * `claim_attempts`: failed-claim counters of brute-force protection, one row per key
+ * (`device:<DevEUI>`, `account:<id>`, `client:<id>`, `ip:<address>`).
+ */
+export interface ClaimAttemptsTable {
+  key: string;
+  /** Failures since the last lock-out (or since the counter started again). */
+  failures: number;
+  /** How many times the key was locked out: the exponent of the next lock-out's length. */
+  lockouts: number;
+  locked_until: TimestampColumn | null;
+  last_failure_at: TimestampColumn;
+}
+
 /** The Kysely database type shared by both dialects. */
 export interface Database {
   devices: DevicesTable;
@@ -162,6 +194,8 @@ export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  outbox_events: OutboxEventsTable;
+  claim_attempts: ClaimAttemptsTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -171,6 +205,7 @@ export type AccountRow = Selectable<AccountsTable>;
 export type ApplicationRow = Selectable<ApplicationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type OutboxEventRow = Selectable<OutboxEventsTable>;
 export type NewDeviceRow = Insertable<DevicesTable>;
 export type NewSessionRow = Insertable<SessionKeysTable>;
 

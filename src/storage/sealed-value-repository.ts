@@ -32,6 +32,7 @@ const sealedTables: readonly SealedTable[] = [
       { column: 'app_key', context: ([devEui = '']) => sealContext.deviceKey(devEui, 'appKey') },
       { column: 'nwk_key', context: ([devEui = '']) => sealContext.deviceKey(devEui, 'nwkKey') },
       { column: 'owner_token', context: ([devEui = '']) => sealContext.ownerToken(devEui) },
+      { column: 'as_kek', context: ([devEui = '']) => sealContext.deviceAsKek(devEui) },
     ],
   },
   {

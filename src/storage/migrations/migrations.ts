@@ -4,10 +4,14 @@ import { initialPostgres } from './postgres/0001-initial.js';
 import { accountsApiKeysPostgres } from './postgres/0002-accounts-api-keys.js';
 import { auditLogPostgres } from './postgres/0003-audit-log.js';
 import { custodyOwnershipPostgres } from './postgres/0004-custody-ownership.js';
+import { claimsPostgres } from './postgres/0005-claims.js';
+import { claimAttemptsPostgres } from './postgres/0006-claim-attempts.js';
 import { initialSqlite } from './sqlite/0001-initial.js';
 import { accountsApiKeysSqlite } from './sqlite/0002-accounts-api-keys.js';
 import { auditLogSqlite } from './sqlite/0003-audit-log.js';
 import { custodyOwnershipSqlite } from './sqlite/0004-custody-ownership.js';
+import { claimsSqlite } from './sqlite/0005-claims.js';
+import { claimAttemptsSqlite } from './sqlite/0006-claim-attempts.js';
 
 /**
  * Every migration of each dialect, by name. Names sort in the order they run; both dialects
@@ -20,11 +24,15 @@ export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<st
     '0002-accounts-api-keys': accountsApiKeysSqlite,
     '0003-audit-log': auditLogSqlite,
     '0004-custody-ownership': custodyOwnershipSqlite,
+    '0005-claims': claimsSqlite,
+    '0006-claim-attempts': claimAttemptsSqlite,
   },
   postgres: {
     '0001-initial': initialPostgres,
     '0002-accounts-api-keys': accountsApiKeysPostgres,
     '0003-audit-log': auditLogPostgres,
     '0004-custody-ownership': custodyOwnershipPostgres,
+    '0005-claims': claimsPostgres,
+    '0006-claim-attempts': claimAttemptsPostgres,
   },
 };
