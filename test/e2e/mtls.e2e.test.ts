@@ -89,7 +89,7 @@ describe('Backend Interfaces over HTTPS with client certificates, end to end', (
     return device;
   };
   const nextJoinNonce = async (device: TestDevice): Promise<number> => {
-    const response = await fetch(`${server.url}/api/v1/devices/${device.devEui}`, { headers: adminHeaders });
+    const response = await fetch(`${server.url}/api/v1/devices/${device.devEui}?nonces=true`, { headers: adminHeaders });
     expect(response.status).toBe(200);
     return ((await response.json()) as { nonces: { nextJoinNonce: number } }).nonces.nextJoinNonce;
   };
