@@ -48,6 +48,9 @@ export function describeDeviceCustodyContract(ctx: ContractContext): void {
         lastJoinNonce: 0,
         claimLocked: false,
         rootKeysExposed: null,
+        asKek: null,
+        // Created straight into an application: claimed from the start.
+        claimedAt: input.applicationId === null || input.applicationId === undefined ? null : created.createdAt,
         version: created.version,
         createdAt: created.createdAt,
         updatedAt: created.updatedAt,
@@ -61,7 +64,7 @@ export function describeDeviceCustodyContract(ctx: ContractContext): void {
       expect(created).toMatchObject({
         name: null, vendorId: null, vendorProfileId: null, secureElement: null, provenance: null, provisionerId: null,
         applicationId: null, ownerToken: null, ownerTokenValidFrom: null, ownerTokenValidTo: null, claimLocked: false,
-        rootKeysExposed: null,
+        rootKeysExposed: null, asKek: null, claimedAt: null,
       });
       expect(await ctx.stores.devices.get(eui(1))).toEqual(created);
     });
