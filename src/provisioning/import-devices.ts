@@ -170,7 +170,13 @@ function openToken(deps: ImportDeps, device: DeviceRecord): string | null {
     : Buffer.from(deps.vault.open(device.ownerToken, sealContext.ownerToken(device.devEui))).toString('utf8');
 }
 
-function alreadyThere(deps: ImportDeps, index: number, device: DeviceRecord): ImportResult {
+/**
+ * The result for a device this account imported before. One an interrupted run left with a
+ * `pending:` marker (found before inserting, or after losing an insert race to that run) gets
+ * this file's hash at the end.
+ */
+function alreadyThere(deps: ImportDeps, index: number, device: DeviceRecord, ctx: BatchContext): ImportResult {
+  if (device.provenance?.fileSha256.startsWith('pending:') === true) ctx.repairs.push(device.devEui);
   return {
     ok: true, index, devEUI: device.devEui, ownerToken: openToken(deps, device),
     rootKeysExposed: device.rootKeysExposed !== null, alreadyImported: true,
@@ -203,8 +209,7 @@ async function writeBatch(deps: ImportDeps, items: readonly ImportItem[], ctx: B
       if (!sameDevice(deps, existing, entry, ctx.actor)) {
         results.set(entry.index, conflict(entry.index, entry, existing));
       } else {
-        if (existing.provenance?.fileSha256.startsWith('pending:') === true) ctx.repairs.push(existing.devEui);
-        results.set(entry.index, alreadyThere(deps, entry.index, existing));
+        results.set(entry.index, alreadyThere(deps, entry.index, existing, ctx));
       }
       continue;
     }
@@ -241,7 +246,7 @@ async function writeBatch(deps: ImportDeps, items: readonly ImportItem[], ctx: B
       for (const { entry } of raced) {
         const existing = now.get(entry.devEui);
         results.set(entry.index, existing !== undefined && sameDevice(deps, existing, entry, ctx.actor)
-          ? alreadyThere(deps, entry.index, existing)
+          ? alreadyThere(deps, entry.index, existing, ctx)
           : failure(entry.index, 'duplicate', `DevEUI ${entry.devEui} or its secure element is already registered`, entry.devEui));
       }
     }
