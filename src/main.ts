@@ -18,6 +18,8 @@ import { microchipSigners } from './provisioning/index.js';
 import { createStores, migrateToLatest, openDatabase } from './storage/index.js';
 import { buildHttpApp } from './transport/http/build-app.js';
 import { createMetrics } from './transport/http/metrics.js';
+import { createWebhookDispatcher } from './events/webhook-dispatcher.js';
+import { createFetchWebhookPoster } from './transport/webhook/fetch-webhook-poster.js';
 import { packageVersion } from './version.js';
 
 /** A running server. */
@@ -46,7 +48,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const handle = await openDatabase(config.database.url, { log: (msg) => logger.info(msg) });
   await migrateToLatest(handle);
-  const stores = createStores(handle);
+  const stores = createStores(handle, { attemptLimits: config.claims });
   const keyRing = await loadMasterKeyRing({
     dataDir: config.dataDir,
     ...(config.masterKey !== undefined ? { masterKey: config.masterKey } : {}),
@@ -89,9 +91,22 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     ownerTokenLength: config.devices.ownerTokenLength,
   };
   const imports = { devices: stores.devices, vault, signers, random, ownerTokenLength: config.devices.ownerTokenLength };
+  const claims = {
+    devices: stores.devices,
+    applications: stores.applications,
+    applicationStore: stores.applications,
+    vault,
+    audit: stores.audit,
+    limiter: stores.attempts,
+    random,
+    clock: { now: () => new Date() },
+    ownerTokenLength: config.devices.ownerTokenLength,
+  };
   const deps = {
     devices,
+    claims,
     imports,
+    webhooks: { webhooks: stores.webhooks, accounts: stores.accounts, vault, random },
     joinServer,
     auth: createAuthenticator(stores, passwords),
     accounts: stores.accounts,
@@ -145,10 +160,19 @@ export async function startServer(config: Config, options: { logger?: Logger; an
       httpsUrl = urlOf('https', https);
     }
     logger.info({ http: httpUrl, https: httpsUrl }, 'Deed is listening');
+    // Delivers outbox events to webhooks while the server runs (docs/events.md).
+    const { retryBaseMs, retryMaxMs, maxAttempts, pollIntervalMs, timeoutMs } = config.webhooks;
+    const dispatcher = createWebhookDispatcher({
+      deliveries: stores.webhookDeliveries, vault, post: createFetchWebhookPoster(), clock: { now: () => new Date() },
+      settings: { pollIntervalMs, timeoutMs, retry: { maxAttempts, baseDelayMs: retryBaseMs, maxDelayMs: retryMaxMs } },
+      log: logger.child({ component: 'webhooks' }), userAgent: `Deed/${packageVersion()}`,
+    });
+    dispatcher.start();
     return {
       httpUrl,
       httpsUrl,
       async close() {
+        await dispatcher.stop();
         for (const app of apps) await app.close();
         await handle.close();
       },

@@ -28,7 +28,9 @@ export class ApiClient {
         : '; give --username and --password (or DEED_USERNAME/DEED_PASSWORD, or username and password in the saved configuration file), or --api-key (DEED_API_KEY)';
       return new CliError(`${message}${hint}`, EXIT.auth);
     }
-    if (status === 403) return new CliError(message, EXIT.auth);
+    // 403 is an authorization failure, except a refused claim (wrong code, locked device): the server refused.
+    const code = (parsed as { code?: unknown } | undefined)?.code;
+    if (status === 403 && (code === 'forbidden' || code === undefined)) return new CliError(message, EXIT.auth);
     return new CliError(message, EXIT.failed);
   }
 

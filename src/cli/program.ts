@@ -3,6 +3,7 @@ import { packageVersion } from '../version.js';
 import { registerAccounts } from './commands/accounts.js';
 import { registerApiKeys } from './commands/api-keys.js';
 import { registerAudit } from './commands/audit.js';
+import { registerClaim } from './commands/claim.js';
 import { registerDevice } from './commands/device.js';
 import { registerInit } from './commands/init.js';
 import { registerImport } from './commands/import.js';
@@ -11,6 +12,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerPeer } from './commands/peer.js';
 import { registerQr } from './commands/qr.js';
 import { registerServe } from './commands/serve.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { addGlobalOptions, shareGlobalOptions } from './global-options.js';
 
 /** The `deed` command line, with its global connection options. */
@@ -30,6 +32,7 @@ export function buildProgram(): Command {
   registerInit(program);
   registerInventory(program);
   registerImport(program);
+  registerClaim(program);
   registerDevice(program);
   registerPeer(program);
   registerQr(program);
@@ -37,6 +40,7 @@ export function buildProgram(): Command {
   registerAccounts(program);
   registerApiKeys(program);
   registerAudit(program);
+  registerWebhooks(program);
   shareGlobalOptions(program);
   return program;
 }

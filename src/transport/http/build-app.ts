@@ -16,11 +16,16 @@ import type { DeviceAdminDeps } from '../../devices/manage-devices.js';
 import type { ImportDeps } from '../../provisioning/import-devices.js';
 import { deviceRoutes } from './device-routes.js';
 import { importRoutes } from './import-routes.js';
+import type { ApplicationStore } from '../../applications/application.js';
+import type { ClaimDeps } from '../../claiming/claim-device.js';
+import { claimRoutes } from './claim-routes.js';
 import { healthRoutes } from './health-routes.js';
 import type { Metrics } from './metrics.js';
 import { peerRoutes } from './peer-routes.js';
 import { qrRoutes } from './qr-routes.js';
 import { vendorKeyRoutes } from './vendor-key-routes.js';
+import type { WebhookAdminDeps } from '../../events/manage-webhooks.js';
+import { webhookRoutes } from './webhook-routes.js';
 import { installProblemHandlers } from './problem.js';
 
 /** Everything the HTTP API calls: use-case dependencies, built in main.ts. */
@@ -36,6 +41,10 @@ export interface HttpAppDeps {
   readonly devices: DeviceAdminDeps;
   /** Device import (manifests, CSV, JSON). */
   readonly imports: ImportDeps;
+  /** Claiming: claim, bulk claim, release, applications. */
+  readonly claims: ClaimDeps & { readonly applicationStore: ApplicationStore };
+  /** Webhook management (docs/events.md). */
+  readonly webhooks: WebhookAdminDeps;
   readonly metrics: Metrics;
   readonly ping: () => Promise<void>;
   readonly logger: Logger;
@@ -91,8 +100,10 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   await app.register(deviceRoutes, { ...deps.devices, auth: deps.auth });
   await app.register(qrRoutes, { ...deps.devices, auth: deps.auth });
   await app.register(importRoutes, { ...deps.imports, auth: deps.auth });
+  await app.register(claimRoutes, { ...deps.claims, auth: deps.auth });
   await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
   await app.register(peerRoutes, { peers: deps.joinServer.peers, vault: deps.joinServer.vault, auth: deps.auth });
   await app.register(vendorKeyRoutes, { ...deps.devices, auth: deps.auth });
+  await app.register(webhookRoutes, { ...deps.webhooks, auth: deps.auth });
   return app;
 }

@@ -14,6 +14,11 @@ const STATUS: Readonly<Record<string, number>> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   malformed_file: 400,
+  claim_failed: 403,
+  claim_locked: 403,
+  not_holder: 403,
+  device_not_provisioned: 404,
+  not_claimed: 404,
   missing_column: 400,
 };
 
@@ -60,6 +65,8 @@ export function installProblemHandlers(app: FastifyInstance): void {
       body = problem(500, 'internal', 'internal error; see the server log');
     }
     if (body.status === 401) void reply.header('www-authenticate', 'Basic realm="deed", charset="UTF-8", Bearer realm="deed"');
+    const retryAfter = err instanceof DeedError ? err.details?.['retryAfterSeconds'] : undefined;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.code(body.status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler((request, reply) =>
