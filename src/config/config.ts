@@ -57,6 +57,30 @@ export interface JoinServerConfig {
 }
 
 /**
+ * Brute-force protection of claims (docs/configuration.md#brute-force-protection): failed claim
+ * attempts are counted per device, per claimant (account or claim client) and per source address;
+ * a key that reaches its threshold within the failure window is locked out, each further time for
+ * twice as long, up to the maximum.
+ */
+export interface ClaimsConfig {
+  /** Failures a device takes before it is locked out. Default 5, range 1..1000. */
+  readonly maxFailuresDevice: number;
+  /** Failures an account or a claim client takes before it is locked out. Default 20, range 1..100000. */
+  readonly maxFailuresAccount: number;
+  /** Failures a source address takes before it is locked out. Default 50, range 1..1000000. */
+  readonly maxFailuresAddress: number;
+  /** First lock-out, seconds; doubled by each further one. Default 60, range 1..86400. */
+  readonly lockoutSeconds: number;
+  /** Longest lock-out, seconds. Default 3600, range 1..2592000, at least lockoutSeconds. */
+  readonly lockoutMaxSeconds: number;
+  /**
+   * Failures further apart than this, seconds, do not add up; a key quiet this long after its
+   * last failure and its last lock-out starts again from zero. Default 3600, range 1..2592000.
+   */
+  readonly failureWindowSeconds: number;
+}
+
+/**
  * The server's configuration: parsed once at boot by `loadConfig`, deeply frozen. Paths are
  * absolute. `JSON.stringify` and `util.inspect` of it show secrets as `[redacted]`.
  */
@@ -87,4 +111,5 @@ export interface Config {
      */
     readonly trustedSigners: readonly string[];
   };
+  readonly claims: ClaimsConfig;
 }

@@ -51,6 +51,7 @@ describe('loadConfig defaults', () => {
       joinServer: { devNonceHistory: 256, sessionKeysPerDevice: 10, allowUnwrappedKeys: false, sessionLifetimeSeconds: 0 },
       devices: { ownerTokenLength: 8 },
       provisioning: { trustedSigners: [] },
+      claims: { maxFailuresDevice: 5, maxFailuresAccount: 20, maxFailuresAddress: 50, lockoutSeconds: 60, lockoutMaxSeconds: 3600, failureWindowSeconds: 3600 },
     });
     expect(config.https).toBeUndefined();
     expect(config.masterKey).toBeUndefined();
@@ -329,5 +330,61 @@ describe('printing the config', () => {
 describe('findUnknownEnvVars', () => {
   it('lists DEED_ variables no setting reads', () => {
     expect(findUnknownEnvVars({ DEED_HTTP_PROT: '1', DEED_HTTP_PORT: '1', DEED_CONFIG: 'x', HOME: '/' })).toEqual(['DEED_HTTP_PROT']);
+  });
+});
+
+describe('claim brute-force settings', () => {
+  it('reads them from the environment and the file, the environment first', async () => {
+    const env = {
+      DEED_CLAIM_MAX_FAILURES_DEVICE: '3', DEED_CLAIM_MAX_FAILURES_ACCOUNT: '10', DEED_CLAIM_MAX_FAILURES_ADDRESS: '100',
+      DEED_CLAIM_LOCKOUT_SECONDS: '1', DEED_CLAIM_LOCKOUT_MAX_SECONDS: '8', DEED_CLAIM_FAILURE_WINDOW_SECONDS: '600',
+    };
+    expect(loadConfig({ env, cwd: dir }).claims).toEqual({
+      maxFailuresDevice: 3, maxFailuresAccount: 10, maxFailuresAddress: 100, lockoutSeconds: 1, lockoutMaxSeconds: 8, failureWindowSeconds: 600,
+    });
+    const file = await yamlFile('claims:\n  maxFailuresDevice: 7\n  lockoutSeconds: 30\n  lockoutMaxSeconds: 30\n', 'claims.yaml');
+    expect(loadConfig({ env: {}, file, cwd: dir }).claims).toMatchObject({ maxFailuresDevice: 7, lockoutSeconds: 30, lockoutMaxSeconds: 30 });
+    expect(loadConfig({ env: { DEED_CLAIM_MAX_FAILURES_DEVICE: '2' }, file, cwd: dir }).claims.maxFailuresDevice).toBe(2);
+    expect(Object.isFrozen(loadConfig({ env: {}, cwd: dir }).claims)).toBe(true);
+  });
+
+  it('accepts the bounds and names every value outside them', () => {
+    const bounds: [string, number, number][] = [
+      ['DEED_CLAIM_MAX_FAILURES_DEVICE', 1, 1000],
+      ['DEED_CLAIM_MAX_FAILURES_ACCOUNT', 1, 100000],
+      ['DEED_CLAIM_MAX_FAILURES_ADDRESS', 1, 1000000],
+      ['DEED_CLAIM_LOCKOUT_SECONDS', 1, 86400],
+      ['DEED_CLAIM_LOCKOUT_MAX_SECONDS', 1, 2592000],
+      ['DEED_CLAIM_FAILURE_WINDOW_SECONDS', 1, 2592000],
+    ];
+    // Lock-outs from 1 s to 30 days, so either lock-out setting can reach its own bounds.
+    const widest = { DEED_CLAIM_LOCKOUT_SECONDS: '1', DEED_CLAIM_LOCKOUT_MAX_SECONDS: '2592000' };
+    for (const [name, min, max] of bounds) {
+      expect(() => loadConfig({ env: { ...widest, [name]: String(min) }, cwd: dir })).not.toThrow();
+      expect(() => loadConfig({ env: { ...widest, [name]: String(max) }, cwd: dir })).not.toThrow();
+      for (const bad of [String(min - 1), String(max + 1), 'often', '2.5', '-3']) {
+        expect(configError(() => loadConfig({ env: { ...widest, [name]: bad }, cwd: dir })).message)
+          .toBe(`${name}: expected an integer from ${min} to ${max}, got "${bad}"`);
+      }
+    }
+  });
+
+  it('names a file value by key and file', async () => {
+    const file = await yamlFile('claims:\n  maxFailuresAddress: 0\n  lockoutSecond: 5\n', 'bad-claims.yaml');
+    expect(configError(() => loadConfig({ env: {}, file, cwd: dir })).issues).toEqual([
+      { setting: file, message: 'unknown setting "claims.lockoutSecond" (did you mean "claims.lockoutSeconds"?)' },
+      { setting: `claims.maxFailuresAddress in ${file}`, message: 'expected an integer from 1 to 1000000, got 0' },
+    ]);
+  });
+
+  it('refuses a longest lock-out shorter than the first', () => {
+    expect(configError(() => loadConfig({ env: { DEED_CLAIM_LOCKOUT_MAX_SECONDS: '30' }, cwd: dir })).message)
+      .toBe('DEED_CLAIM_LOCKOUT_MAX_SECONDS: the longest lock-out (30 s) is shorter than the first (60 s)');
+    expect(configError(() => loadConfig({ env: { DEED_CLAIM_LOCKOUT_SECONDS: '7200' }, cwd: dir })).message)
+      .toBe('DEED_CLAIM_LOCKOUT_SECONDS: the longest lock-out (3600 s) is shorter than the first (7200 s)');
+  });
+
+  it('knows the variables', () => {
+    expect(findUnknownEnvVars({ DEED_CLAIM_LOCKOUT_SECONDS: '1', DEED_CLAIM_LOCKOUT: '1' })).toEqual(['DEED_CLAIM_LOCKOUT']);
   });
 });

@@ -2,7 +2,7 @@ import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyVaultError } from '../keyvault/errors.js';
 import { parseMasterKey, parseMasterKeyList } from '../keyvault/master-key-source.js';
-import { LOG_LEVELS, type Config, type DatabaseConfig, type HttpsConfig, type LogLevel } from './config.js';
+import { LOG_LEVELS, type ClaimsConfig, type Config, type DatabaseConfig, type HttpsConfig, type LogLevel } from './config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { readConfigFile, type ConfigFileValues } from './read-config-file.js';
 import { attachRedaction } from './redact-config.js';
@@ -219,6 +219,28 @@ class SettingReader {
     return files;
   }
 
+  /** Brute-force protection of claims; the longest lock-out may not be shorter than the first. */
+  claims(): ClaimsConfig {
+    const lockoutSeconds = this.integer(SETTINGS.claimLockoutSeconds, 1, 86_400) ?? 60;
+    const lockoutMaxSeconds = this.integer(SETTINGS.claimLockoutMaxSeconds, 1, 2_592_000) ?? 3_600;
+    if (lockoutMaxSeconds < lockoutSeconds) {
+      const raw = this.raw(SETTINGS.claimLockoutMaxSeconds) ?? this.raw(SETTINGS.claimLockoutSeconds);
+      this.problem(raw?.name ?? SETTINGS.claimLockoutMaxSeconds.env, `the longest lock-out (${lockoutMaxSeconds} s) is shorter than the first (${lockoutSeconds} s)`);
+    }
+    return {
+      // 5 wrong owner tokens in a row is more than a person mistyping one; an 8-hex-digit token
+      // has 4,294,967,296 values, so 5 guesses per lock-out leave guessing hopeless.
+      maxFailuresDevice: this.integer(SETTINGS.claimMaxFailuresDevice, 1, 1_000) ?? 5,
+      // An account or integration claims many devices; a few typos each must not lock it out.
+      maxFailuresAccount: this.integer(SETTINGS.claimMaxFailuresAccount, 1, 100_000) ?? 20,
+      // One address may be a NAT in front of many people.
+      maxFailuresAddress: this.integer(SETTINGS.claimMaxFailuresAddress, 1, 1_000_000) ?? 50,
+      lockoutSeconds,
+      lockoutMaxSeconds,
+      failureWindowSeconds: this.integer(SETTINGS.claimFailureWindowSeconds, 1, 2_592_000) ?? 3_600,
+    };
+  }
+
   https(httpPort: number | undefined): HttpsConfig | undefined {
     const port = this.integer(SETTINGS.httpsPort, 1, 65535);
     const portGiven = this.raw(SETTINGS.httpsPort) !== undefined;
@@ -298,6 +320,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   };
   const devices = { ownerTokenLength: reader.integer(SETTINGS.ownerTokenLength, 6, 32) ?? 8 };
   const provisioning = { trustedSigners: reader.pemFiles(SETTINGS.trustedSigners) };
+  const claims = reader.claims();
   if (reader.issues.length > 0 || database === undefined) throw new ConfigError(reader.issues);
 
   const config: Config = {
@@ -313,6 +336,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     joinServer,
     devices,
     provisioning,
+    claims,
   };
   attachRedaction(config);
   return deepFreeze(config);

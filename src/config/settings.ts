@@ -29,6 +29,12 @@ export const SETTINGS = {
   sessionLifetimeSeconds: setting('DEED_SESSION_LIFETIME', 'joinServer.sessionLifetimeSeconds'),
   ownerTokenLength: setting('DEED_OWNER_TOKEN_LENGTH', 'devices.ownerTokenLength'),
   trustedSigners: setting('DEED_TRUSTED_SIGNERS', 'provisioning.trustedSigners'),
+  claimMaxFailuresDevice: setting('DEED_CLAIM_MAX_FAILURES_DEVICE', 'claims.maxFailuresDevice'),
+  claimMaxFailuresAccount: setting('DEED_CLAIM_MAX_FAILURES_ACCOUNT', 'claims.maxFailuresAccount'),
+  claimMaxFailuresAddress: setting('DEED_CLAIM_MAX_FAILURES_ADDRESS', 'claims.maxFailuresAddress'),
+  claimLockoutSeconds: setting('DEED_CLAIM_LOCKOUT_SECONDS', 'claims.lockoutSeconds'),
+  claimLockoutMaxSeconds: setting('DEED_CLAIM_LOCKOUT_MAX_SECONDS', 'claims.lockoutMaxSeconds'),
+  claimFailureWindowSeconds: setting('DEED_CLAIM_FAILURE_WINDOW_SECONDS', 'claims.failureWindowSeconds'),
 } as const satisfies Record<string, SettingName>;
 
 /** Environment variables that are not settings themselves but are read at the edge. */

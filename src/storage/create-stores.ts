@@ -4,11 +4,13 @@ import type { ApplicationStore } from '../applications/application.js';
 import type { ApiKeyStore } from '../accounts/api-key.js';
 import type { DeviceStore } from '../devices/device.js';
 import type { AuditLog } from '../audit/audit-event.js';
+import type { AttemptLimiter } from '../claiming/attempt-limiter.js';
 import type { SealedValueStore } from '../keyvault/sealed-value-store.js';
 import type { PeerStore } from '../peers/peer.js';
 import { createAccountRepository } from './account-repository.js';
 import { createApiKeyRepository } from './api-key-repository.js';
 import { createApplicationRepository } from './application-repository.js';
+import { type AttemptLimits, createAttemptLimiter } from './attempt-repository.js';
 import { createAuditRepository } from './audit-repository.js';
 import type { DatabaseHandle } from './database-handle.js';
 import { createDeviceRepository, type JoinPath } from './device-repository.js';
@@ -25,6 +27,8 @@ export interface Stores {
   readonly sealedValues: SealedValueStore;
   /** The append-only, hash-chained audit log. */
   readonly audit: AuditLog;
+  /** Failed-claim counters and lock-outs (brute-force protection), shared by every process. */
+  readonly attempts: AttemptLimiter;
   /** Resolves when the database answers a trivial query (readiness probe); a plain function. */
   readonly ping: () => Promise<void>;
 }
@@ -35,6 +39,8 @@ export interface CreateStoresOptions {
   readonly now?: () => Date;
   /** See `DeviceRepositoryOptions.joinPath`; `native` by default. */
   readonly joinPath?: JoinPath;
+  /** Thresholds and lock-outs of `attempts` (`config.claims`); `DEFAULT_ATTEMPT_LIMITS` by default. */
+  readonly attemptLimits?: AttemptLimits;
 }
 
 /** Builds the stores over `handle`. Call `migrateToLatest(handle)` first. */
@@ -51,6 +57,7 @@ export function createStores(handle: DatabaseHandle, options: CreateStoresOption
     apiKeys: createApiKeyRepository(handle, clock),
     sealedValues: createSealedValueRepository(handle),
     audit: createAuditRepository(handle, clock),
+    attempts: createAttemptLimiter(handle, options.attemptLimits),
     ping: async () => {
       await sql`select 1`.execute(handle.db);
     },

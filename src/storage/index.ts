@@ -21,5 +21,6 @@ export { createAccountRepository, type AccountRepositoryOptions } from './accoun
 export { createApiKeyRepository, type ApiKeyRepositoryOptions } from './api-key-repository.js';
 export { createSealedValueRepository } from './sealed-value-repository.js';
 export { createAuditRepository, type AuditRepositoryOptions } from './audit-repository.js';
+export { createAttemptLimiter, DEFAULT_ATTEMPT_LIMITS, lockoutLadder, type AttemptLimits } from './attempt-repository.js';
 export { MigrationFailedError, StorageUnavailableError } from './errors.js';
 export type { Database } from './schema.js';

@@ -9,6 +9,7 @@ import type { DatabaseHandle } from '../database-handle.js';
 import { migrateToLatest } from '../migrate-to-latest.js';
 import { describeApiKeyContract } from './api-key-contract.js';
 import { describeApplicationContract } from './application-contract.js';
+import { describeAttemptContract } from './attempt-contract.js';
 import { describeAuditContract } from './audit-contract.js';
 import type { ContractContext } from './contract-context.js';
 import { describeDeviceContract } from './device-contract.js';
@@ -85,6 +86,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeApiKeyContract(ctx);
     describeSealedValueContract(ctx);
     describeAuditContract(ctx);
+    describeAttemptContract(ctx);
 
     describe('durability', () => {
       it('keeps data across close and reopen', async () => {
