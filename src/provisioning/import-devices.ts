@@ -9,7 +9,7 @@ import { readCsvDevices } from './csv-import.js';
 import type { ImportEntry, ImportItem } from './import-entry.js';
 import { hashedSource, type ImportSource } from './import-source.js';
 import { readJsonDevices } from './json-import.js';
-import { readMicrochipManifest } from './microchip-manifest.js';
+import { readMicrochipManifestInParallel } from './manifest-verifier-pool.js';
 import type { TrustedSigners } from './trusted-signers.js';
 import { ImportFileError } from './errors.js';
 
@@ -23,6 +23,8 @@ export interface ImportDeps {
   readonly signers: TrustedSigners;
   readonly random: { bytes(n: number): Uint8Array };
   readonly ownerTokenLength: number;
+  /** Worker threads verifying Microchip manifest entries; default one per core, 0 for none. */
+  readonly verifyThreads?: number;
 }
 
 /** One import run. */
@@ -75,7 +77,8 @@ function parseFormat(value: unknown): ImportFormat {
 function reader(deps: ImportDeps, format: ImportFormat, source: ImportSource, defaultJoinEui: string | undefined): AsyncGenerator<ImportItem> {
   const fieldOptions = defaultJoinEui === undefined ? {} : { defaultJoinEui };
   switch (format) {
-    case 'microchip-atecc608': return readMicrochipManifest(source, deps.signers);
+    case 'microchip-atecc608':
+      return readMicrochipManifestInParallel(source, deps.signers, deps.verifyThreads === undefined ? {} : { threads: deps.verifyThreads });
     case 'csv': return readCsvDevices(source, fieldOptions);
     case 'json': return readJsonDevices(source, fieldOptions);
   }

@@ -581,9 +581,13 @@ describe('an interrupted import, run again', () => {
     const server = await serverWithMaker(data.path);
     try {
       addMaker(server);
+      const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${server.process.pid}/status`, 'utf8'))?.[1]);
+      const idle = threads();
       const killed = await importUntil(server, 500, (cli) => cli.kill('SIGKILL'));
       expect(killed.signal).toBe('SIGKILL');
-      await new Promise((resolve) => setTimeout(resolve, 500)); // let the server notice
+      // The server notices, ends that import and stops its verifier threads.
+      for (let i = 0; i < 50 && threads() > idle; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(threads()).toBeLessThanOrEqual(idle);
       const present = await inventory(server);
       expect(present.length).toBeGreaterThanOrEqual(500);
       expect(present.length).toBeLessThan(COUNT);

@@ -81,6 +81,9 @@ export async function importRoutes(app: FastifyInstance, deps: ImportDeps & { au
         const known = error instanceof DeedError;
         if (!known) request.log.error({ err: { name: (error as Error).name, message: (error as Error).message } }, 'import failed');
         yield `${JSON.stringify({ type: 'error', code: known ? error.code : 'internal', message: known ? error.message : 'internal error; see the server log' })}\n`;
+      } finally {
+        // The client went away mid-answer: end the import here (its readers stop, its worker threads too).
+        await events.return(undefined);
       }
     }
     return reply.type(NDJSON).send(Readable.from(lines()));
