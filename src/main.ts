@@ -134,6 +134,8 @@ export async function startServer(config: Config, options: { logger?: Logger; an
         ...(config.https.clientCa !== undefined ? { ca: readFileSync(config.https.clientCa) } : {}),
         requestCert: config.https.clientCa !== undefined,
         rejectUnauthorized: false,
+        // Backend Interfaces and The Things Join Server claim API: TLS 1.2 or later.
+        minVersion: 'TLSv1.2',
       });
       apps.push(https);
       // A client that presents a certificate the client CA did not sign is refused outright;

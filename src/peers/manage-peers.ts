@@ -2,6 +2,7 @@ import { Eui64, NetId } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
 import { parseKek } from '../keyvault/kek.js';
 import { generateToken, hashToken } from '../keyvault/secret-token.js';
+import type { ApplicationStore } from '../applications/application.js';
 import type { Sealed } from '../devices/device.js';
 import { InvalidInputError, NotFoundError } from '../shared/errors.js';
 import { parseField, parseIdentifier, present } from '../shared/validate.js';
@@ -11,6 +12,8 @@ import { toPeerView, type PeerView } from './peer-view.js';
 export interface PeerAdminDeps {
   readonly peers: PeerStore;
   readonly vault: { seal(plaintext: Uint8Array, context: string): Sealed };
+  /** To check that a claim client's application exists. */
+  readonly applications: Pick<ApplicationStore, 'get'>;
 }
 
 /** A peer to register, as a transport received it. */
@@ -23,6 +26,11 @@ export interface AddPeerInput {
   readonly certFingerprint?: unknown;
   readonly kekLabel?: unknown;
   readonly kek?: unknown;
+  /**
+   * Application Server peers only: the application its claims through The Things Join Server
+   * claim API land in (it then is a claim client). Must exist.
+   */
+  readonly applicationId?: unknown;
 }
 
 
@@ -35,8 +43,23 @@ export function parseCertFingerprint(value: unknown): string {
   return hex;
 }
 
+/** The application a claim client claims into: only for an Application Server, and it must exist. */
+async function claimApplication(deps: Pick<PeerAdminDeps, 'applications'>, isNs: boolean, value: unknown): Promise<string | null> {
+  if (!present(value)) return null;
+  if (isNs) {
+    throw new InvalidInputError('applicationId: only an Application Server peer (asId) claims devices into an application', 'applicationId');
+  }
+  const id = parseIdentifier('applicationId', value);
+  if ((await deps.applications.get(id)) === null) {
+    throw new InvalidInputError(`applicationId: there is no application ${id}; its owner creates it first ("deed applications add ${id}")`, 'applicationId');
+  }
+  return id;
+}
+
 /**
  * Registers a Network Server (NetID, optional NSID) or Application Server (AS-ID) peer.
+ * An Application Server registered with `applicationId` is a claim client: its claims through The
+ * Things Join Server claim API land in that application.
  * Returns the view, plus the bearer token when Deed generated it (shown this once).
  */
 export async function addPeer(deps: PeerAdminDeps, input: AddPeerInput): Promise<PeerView & { token?: string }> {
@@ -62,11 +85,12 @@ export async function addPeer(deps: PeerAdminDeps, input: AddPeerInput): Promise
   }
   const kekLabel = present(input.kekLabel) ? parseIdentifier('kekLabel', input.kekLabel) : null;
   const kek = present(input.kek) ? deps.vault.seal(parseKek(input.kek, 'kek'), sealContext.peerKek(id)) : null;
+  const applicationId = await claimApplication(deps, isNs, input.applicationId);
 
   const created = await deps.peers.create({
     id, kind: isNs ? 'ns' : 'as', netId, nsId, asId,
     tokenHash: token === undefined ? null : hashToken(token),
-    certFingerprint, kekLabel, kek,
+    certFingerprint, kekLabel, kek, applicationId,
   });
   const view = toPeerView(created);
   return generated === undefined ? view : { ...view, token: generated };

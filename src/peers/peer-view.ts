@@ -9,6 +9,8 @@ export interface PeerView {
   readonly asId: string | null;
   readonly authentication: { readonly token: boolean; readonly certFingerprint: string | null };
   readonly kekLabel: string | null;
+  /** A claim client's application (TTJS claim API), else null. */
+  readonly applicationId: string | null;
   readonly createdAt: string;
 }
 
@@ -21,6 +23,7 @@ export function toPeerView(peer: PeerRecord): PeerView {
     asId: peer.asId,
     authentication: { token: peer.tokenHash !== null, certFingerprint: peer.certFingerprint },
     kekLabel: peer.kekLabel,
+    applicationId: peer.applicationId,
     createdAt: peer.createdAt.toISOString(),
   };
 }

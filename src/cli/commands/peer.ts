@@ -5,7 +5,7 @@ import { CliError, EXIT } from '../cli-error.js';
 import { commandContext } from '../context.js';
 import { readSecretOption } from '../secret-input.js';
 
-interface PeerOptions { netId?: string; nsId?: string; asId?: string; token?: string; cert?: string; certFingerprint?: string; kekLabel?: string; kek?: string }
+interface PeerOptions { netId?: string; nsId?: string; asId?: string; token?: string; cert?: string; certFingerprint?: string; kekLabel?: string; kek?: string; application?: string }
 
 /** SHA-256 fingerprint of a PEM certificate file. */
 function fingerprintOf(path: string): string {
@@ -16,7 +16,7 @@ function fingerprintOf(path: string): string {
   }
 }
 
-const TABLE = ['id', 'kind', 'netId', 'nsId', 'asId', 'kekLabel', 'authentication'];
+const TABLE = ['id', 'kind', 'netId', 'nsId', 'asId', 'applicationId', 'kekLabel', 'authentication'];
 
 /** `deed peer add|list|get|remove`: Network and Application Servers that talk Backend Interfaces. */
 export function registerPeer(program: Command): void {
@@ -33,6 +33,7 @@ export function registerPeer(program: Command): void {
     .option('--cert-fingerprint <sha256>', 'SHA-256 fingerprint of the peer\'s client certificate')
     .option('--kek-label <label>', 'label of the key encryption key that wraps session keys for this peer')
     .option('--kek <key>', 'the KEK, 32/48/64 hex digits; @file or - for stdin')
+    .option('--application <id>', 'with --as-id: a claim client (The Things Join Server claim API) whose claims land in this existing application')
     .action(async (opts: PeerOptions, command: Command) => {
       const ctx = commandContext(command);
       if (opts.cert !== undefined && opts.certFingerprint !== undefined) {
@@ -47,6 +48,7 @@ export function registerPeer(program: Command): void {
         ...(opts.certFingerprint !== undefined ? { certFingerprint: opts.certFingerprint } : {}),
         ...(opts.kekLabel !== undefined ? { kekLabel: opts.kekLabel } : {}),
         ...(opts.kek !== undefined ? { kek: readSecretOption(opts.kek, '--kek') } : {}),
+        ...(opts.application !== undefined ? { applicationId: opts.application } : {}),
       };
       ctx.print(await ctx.api.request('POST', '/api/v1/peers', body));
     });

@@ -22,6 +22,7 @@ import { claimRoutes } from './claim-routes.js';
 import { healthRoutes } from './health-routes.js';
 import type { Metrics } from './metrics.js';
 import { peerRoutes } from './peer-routes.js';
+import { ttjsRoutes } from './ttjs/ttjs-routes.js';
 import { qrRoutes } from './qr-routes.js';
 import { vendorKeyRoutes } from './vendor-key-routes.js';
 import type { WebhookAdminDeps } from '../../events/manage-webhooks.js';
@@ -63,6 +64,8 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // A TTJS batch unclaim names many DevEUIs in one path segment (the request line bounds it).
+    routerOptions: { maxParamLength: 16 * 1024 },
     ...(https !== undefined ? { https } : {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
@@ -75,7 +78,8 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
         version: deps.version,
         description: 'Device claiming and LoRaWAN Join Server. Management endpoints take HTTP Basic credentials '
           + 'or an API key (`Authorization: Bearer dk_…` or `X-API-Key: dk_…`) carrying the scope the endpoint names; '
-          + '`POST /api/bi` takes LoRaWAN Backend Interfaces messages from registered peers (bearer token or TLS client certificate).',
+          + '`POST /api/bi` takes LoRaWAN Backend Interfaces messages from registered peers (bearer token or TLS client certificate); '
+          + '`/api/v2/devices/…` is The Things Join Server claim API v2 for claim clients (Application Server peers registered with an application).',
       },
       components: {
         securitySchemes: {
@@ -92,6 +96,7 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
 
   await app.register(healthRoutes, { metrics: deps.metrics, ping: deps.ping });
   await app.register(biRoutes, { joinServer: deps.joinServer, metrics: deps.metrics });
+  await app.register(ttjsRoutes, { prefix: '/api/v2', claims: deps.claims, peers: deps.joinServer.peers });
   const accountDeps = {
     accounts: deps.accounts, apiKeys: deps.apiKeys, passwords: deps.passwords, audit: deps.audit, credentialCache: deps.auth, auth: deps.auth,
   };
@@ -102,7 +107,9 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   await app.register(importRoutes, { ...deps.imports, auth: deps.auth });
   await app.register(claimRoutes, { ...deps.claims, auth: deps.auth });
   await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
-  await app.register(peerRoutes, { peers: deps.joinServer.peers, vault: deps.joinServer.vault, auth: deps.auth });
+  await app.register(peerRoutes, {
+    peers: deps.joinServer.peers, vault: deps.joinServer.vault, applications: deps.claims.applicationStore, auth: deps.auth,
+  });
   await app.register(vendorKeyRoutes, { ...deps.devices, auth: deps.auth });
   await app.register(webhookRoutes, { ...deps.webhooks, auth: deps.auth });
   return app;

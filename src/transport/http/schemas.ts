@@ -91,6 +91,7 @@ export const PeerViewSchema = Type.Object({
   asId: Nullable(Type.String()),
   authentication: Type.Object({ token: Type.Boolean(), certFingerprint: Nullable(Type.String()) }),
   kekLabel: Nullable(Type.String()),
+  applicationId: Nullable(Type.String({ description: 'A claim client\'s application: its TTJS-API claims land there' })),
   createdAt: Type.String({ format: 'date-time' }),
   token: Type.Optional(Type.String({ description: 'Generated bearer token, returned once when the peer is created without token or certificate.' })),
 }, { $id: 'Peer' });
@@ -103,6 +104,7 @@ export const AddPeerSchema = Type.Object({
   certFingerprint: Type.Optional(Type.String({ description: 'SHA-256 fingerprint of the client certificate (hex, colons allowed)' })),
   kekLabel: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   kek: Type.Optional(Type.String({ description: 'AES key encryption key, 32/48/64 hex digits' })),
+  applicationId: Type.Optional(Type.String({ description: 'Application Server only: makes it a claim client whose TTJS-API claims land in this (existing) application' })),
 }, { additionalProperties: false });
 
 export const ProblemSchema = Type.Object({
