@@ -12,11 +12,12 @@ import { createAuthenticator } from './accounts/authenticate.js';
 import { ensureAdminAccount } from './accounts/ensure-admin.js';
 import type { Config } from './config/index.js';
 import type { JoinServerDeps } from './joinserver/index.js';
-import { Sealer, generatePassword, hashPassword, loadMasterKeyRing, verifyPassword } from './keyvault/index.js';
+import { Sealer, generatePassword, generateToken, hashPassword, hashToken, loadMasterKeyRing, verifyPassword } from './keyvault/index.js';
 import { cachePeerLookups } from './peers/peer-cache.js';
 import { microchipSigners } from './provisioning/index.js';
 import { createStores, migrateToLatest, openDatabase } from './storage/index.js';
 import { buildHttpApp } from './transport/http/build-app.js';
+import { newIpDeviceId } from './transport/http/device-window-routes.js';
 import { createMetrics } from './transport/http/metrics.js';
 import { createWebhookDispatcher } from './events/webhook-dispatcher.js';
 import { createFetchWebhookPoster } from './transport/webhook/fetch-webhook-poster.js';
@@ -102,9 +103,21 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     clock: { now: () => new Date() },
     ownerTokenLength: config.devices.ownerTokenLength,
   };
+  const deviceWindows = {
+    ipDevices: stores.ipDevices,
+    applications: stores.applications,
+    vault,
+    audit: stores.audit,
+    clock: { now: () => new Date() },
+    hashToken,
+    newAccessToken: () => generateToken('dt', 24),
+    newId: newIpDeviceId,
+    settings: config.deviceWindows,
+  };
   const deps = {
     devices,
     claims,
+    deviceWindows,
     imports,
     webhooks: { webhooks: stores.webhooks, accounts: stores.accounts, vault, random },
     joinServer,
@@ -120,6 +133,11 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     version: packageVersion(),
   };
 
+  // Expired claim windows are refused anyway; this only keeps the table small.
+  const purge = setInterval(() => {
+    stores.ipDevices.purgeExpiredWindows(new Date()).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'purging expired claim windows failed'));
+  }, 60_000);
+  purge.unref();
   const apps: FastifyInstance[] = [];
   try {
     const http = await buildHttpApp(deps);
@@ -174,12 +192,14 @@ export async function startServer(config: Config, options: { logger?: Logger; an
       httpUrl,
       httpsUrl,
       async close() {
+        clearInterval(purge);
         await dispatcher.stop();
         for (const app of apps) await app.close();
         await handle.close();
       },
     };
   } catch (err) {
+    clearInterval(purge);
     for (const app of apps) await app.close().catch(() => undefined);
     await handle.close();
     throw err;

@@ -10,8 +10,13 @@ import { DeedError } from '../shared/deed-error.js';
  * - `not_claimed`: status or release of a device that is not claimed.
  * - `not_holder`: status or release by someone who does not hold the device.
  * - `rate_limited`: too many failed attempts; `details.retryAfterSeconds` says how long to wait.
+ * - `unknown_access_token`: a device announced a claim window with an access token Deed does not know.
+ * - `already_claimed`: a device announced a claim window but it is owned already.
+ * - `claiming_not_allowed`: a device announced a claim window but claiming is off for it.
  */
-export type ClaimErrorCode = 'claim_failed' | 'device_not_provisioned' | 'claim_locked' | 'not_claimed' | 'not_holder' | 'rate_limited';
+export type ClaimErrorCode =
+  | 'claim_failed' | 'device_not_provisioned' | 'claim_locked' | 'not_claimed' | 'not_holder' | 'rate_limited'
+  | 'unknown_access_token' | 'already_claimed' | 'claiming_not_allowed';
 
 export class ClaimError extends DeedError {
   declare readonly code: ClaimErrorCode;

@@ -43,6 +43,31 @@ export class ApiClient {
     );
   }
 
+  /** Like {@link request}, but any HTTP answer comes back as status and parsed body (for APIs with bodies like `"FAILURE"`). */
+  async exchange(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const authorization = this.authorization();
+    if (authorization !== undefined) headers['authorization'] = authorization;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(`${this.connection.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    } catch (err) {
+      throw this.unreachable(err);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new CliError(`the server at ${this.connection.url} answered ${response.status} with something that is not JSON; is --url pointing at Deed?`);
+    }
+    if (response.status === 401 || (response.status === 403 && (parsed as { code?: unknown } | undefined)?.code === 'forbidden')) {
+      throw this.failure(response.status, parsed);
+    }
+    return { status: response.status, body: parsed };
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const { url } = this.connection;

@@ -112,4 +112,23 @@ export interface Config {
     readonly trustedSigners: readonly string[];
   };
   readonly claims: ClaimsConfig;
+  readonly deviceWindows: DeviceWindowsConfig;
+  /** The embedded MQTT broker for devices (ThingsBoard topics). */
+  readonly mqtt: { readonly port: number };
+  /** The CoAP listener for devices (UDP). */
+  readonly coap: { readonly port: number };
+  /** Redis shared by several instances (MQTT state); absent for one instance. May hold a password. */
+  readonly redis?: { readonly url: string };
+}
+
+/** Device-opened claim windows (ThingsBoard's `claim.*`; docs/device-claiming.md). */
+export interface DeviceWindowsConfig {
+  /** When false, a device may open a window only if its `claimingAllowed` flag is set. Default true. */
+  readonly allowClaimingByDefault: boolean;
+  /** Window length when a device gives none (or a non-positive one), ms. Default 86400000 (24 h, as ThingsBoard). */
+  readonly defaultDurationMs: number;
+  /** Longer windows are clamped to this, ms. Default 86400000; range 1000..2592000000 (30 days). */
+  readonly maxDurationMs: number;
+  /** Wrong secrets after which a window closes. Default 5, range 1..1000. */
+  readonly maxSecretFailures: number;
 }

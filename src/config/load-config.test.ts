@@ -52,6 +52,9 @@ describe('loadConfig defaults', () => {
       devices: { ownerTokenLength: 8 },
       provisioning: { trustedSigners: [] },
       claims: { maxFailuresDevice: 5, maxFailuresAccount: 20, maxFailuresAddress: 50, lockoutSeconds: 60, lockoutMaxSeconds: 3600, failureWindowSeconds: 3600 },
+      deviceWindows: { allowClaimingByDefault: true, defaultDurationMs: 86400000, maxDurationMs: 86400000, maxSecretFailures: 5 },
+      mqtt: { port: 1884 },
+      coap: { port: 5683 },
     });
     expect(config.https).toBeUndefined();
     expect(config.masterKey).toBeUndefined();

@@ -321,6 +321,21 @@ export function loadConfig(input: LoadConfigInput): Config {
   const devices = { ownerTokenLength: reader.integer(SETTINGS.ownerTokenLength, 6, 32) ?? 8 };
   const provisioning = { trustedSigners: reader.pemFiles(SETTINGS.trustedSigners) };
   const claims = reader.claims();
+  const deviceWindows = {
+    allowClaimingByDefault: reader.boolean(SETTINGS.allowClaimingByDefault) ?? true,
+    defaultDurationMs: reader.integer(SETTINGS.windowDefaultDurationMs, 1000, 2_592_000_000) ?? 86_400_000,
+    maxDurationMs: reader.integer(SETTINGS.windowMaxDurationMs, 1000, 2_592_000_000) ?? 86_400_000,
+    maxSecretFailures: reader.integer(SETTINGS.windowMaxSecretFailures, 1, 1000) ?? 5,
+  };
+  // 1884, not MQTT's 1883: a machine often runs a broker there already; ThingsBoard firmware is told the port.
+  const mqtt = { port: reader.integer(SETTINGS.mqttPort, 0, 65535) ?? 1884 };
+  const coap = { port: reader.integer(SETTINGS.coapPort, 0, 65535) ?? 5683 };
+  const redisText = reader.text(SETTINGS.redisUrl);
+  let redis: { url: string } | undefined;
+  if (redisText !== undefined) {
+    if (/^rediss?:\/\//i.test(redisText.value.trim())) redis = { url: redisText.value.trim() };
+    else reader.problem(redisText.raw.name, 'expected a redis:// or rediss:// URL (value not shown: it may contain a password)');
+  }
   if (reader.issues.length > 0 || database === undefined) throw new ConfigError(reader.issues);
 
   const config: Config = {
@@ -337,6 +352,10 @@ export function loadConfig(input: LoadConfigInput): Config {
     devices,
     provisioning,
     claims,
+    deviceWindows,
+    mqtt,
+    coap,
+    ...(redis === undefined ? {} : { redis }),
   };
   attachRedaction(config);
   return deepFreeze(config);

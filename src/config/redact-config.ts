@@ -17,10 +17,22 @@ export function redactConfig(config: Config): Record<string, unknown> {
     joinServer: { ...config.joinServer },
   };
   if (config.https !== undefined) copy['https'] = { ...config.https };
+  if (config.redis !== undefined) copy['redis'] = { url: redactUrlPassword(config.redis.url) };
   for (const key of ['masterKey', 'previousMasterKeys', 'adminPassword'] as const) {
     if (config[key] !== undefined) copy[key] = REDACTED;
   }
   return copy;
+}
+
+/** A URL with its password (if any) replaced by `***`. */
+function redactUrlPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return REDACTED;
+  }
 }
 
 /**

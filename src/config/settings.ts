@@ -35,6 +35,13 @@ export const SETTINGS = {
   claimLockoutSeconds: setting('DEED_CLAIM_LOCKOUT_SECONDS', 'claims.lockoutSeconds'),
   claimLockoutMaxSeconds: setting('DEED_CLAIM_LOCKOUT_MAX_SECONDS', 'claims.lockoutMaxSeconds'),
   claimFailureWindowSeconds: setting('DEED_CLAIM_FAILURE_WINDOW_SECONDS', 'claims.failureWindowSeconds'),
+  allowClaimingByDefault: setting('DEED_CLAIM_ALLOW_BY_DEFAULT', 'deviceWindows.allowClaimingByDefault'),
+  windowDefaultDurationMs: setting('DEED_CLAIM_DEFAULT_DURATION_MS', 'deviceWindows.defaultDurationMs'),
+  windowMaxDurationMs: setting('DEED_CLAIM_MAX_DURATION_MS', 'deviceWindows.maxDurationMs'),
+  windowMaxSecretFailures: setting('DEED_CLAIM_WINDOW_MAX_FAILURES', 'deviceWindows.maxSecretFailures'),
+  mqttPort: setting('DEED_MQTT_PORT', 'mqtt.port'),
+  coapPort: setting('DEED_COAP_PORT', 'coap.port'),
+  redisUrl: setting('DEED_REDIS_URL', 'redis.url', true),
 } as const satisfies Record<string, SettingName>;
 
 /** Environment variables that are not settings themselves but are read at the edge. */

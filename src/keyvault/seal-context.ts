@@ -6,6 +6,7 @@ export const sealContext = {
   deviceKey: (devEui: string, field: 'appKey' | 'nwkKey'): string => `device:${devEui}:${field}`,
   ownerToken: (devEui: string): string => `device:${devEui}:ownerToken`,
   deviceAsKek: (devEui: string): string => `device:${devEui}:asKek`,
+  claimSecret: (ipDeviceId: string): string => `ipdevice:${ipDeviceId}:claimSecret`,
   sessionKey: (
     devEui: string,
     sessionKeyId: string,

@@ -5,6 +5,7 @@ import type { ApiKeyStore } from '../accounts/api-key.js';
 import type { DeviceStore } from '../devices/device.js';
 import type { AuditLog } from '../audit/audit-event.js';
 import type { AttemptLimiter } from '../claiming/attempt-limiter.js';
+import type { IpDeviceStore } from '../claiming/ip-device.js';
 import type { SealedValueStore } from '../keyvault/sealed-value-store.js';
 import type { PeerStore } from '../peers/peer.js';
 import { createAccountRepository } from './account-repository.js';
@@ -14,6 +15,7 @@ import { type AttemptLimits, createAttemptLimiter } from './attempt-repository.j
 import { createAuditRepository } from './audit-repository.js';
 import type { DatabaseHandle } from './database-handle.js';
 import { createDeviceRepository, type JoinPath } from './device-repository.js';
+import { createIpDeviceRepository } from './ip-device-repository.js';
 import { createPeerRepository } from './peer-repository.js';
 import { createSealedValueRepository } from './sealed-value-repository.js';
 
@@ -29,6 +31,8 @@ export interface Stores {
   readonly audit: AuditLog;
   /** Failed-claim counters and lock-outs (brute-force protection), shared by every process. */
   readonly attempts: AttemptLimiter;
+  /** IP devices (ThingsBoard-style claiming) and their claim windows. */
+  readonly ipDevices: IpDeviceStore;
   /** Resolves when the database answers a trivial query (readiness probe); a plain function. */
   readonly ping: () => Promise<void>;
 }
@@ -58,6 +62,7 @@ export function createStores(handle: DatabaseHandle, options: CreateStoresOption
     sealedValues: createSealedValueRepository(handle),
     audit: createAuditRepository(handle, clock),
     attempts: createAttemptLimiter(handle, options.attemptLimits),
+    ipDevices: createIpDeviceRepository(handle, clock),
     ping: async () => {
       await sql`select 1`.execute(handle.db);
     },

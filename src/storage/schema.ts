@@ -185,6 +185,45 @@ export interface ClaimAttemptsTable {
   last_failure_at: TimestampColumn;
 }
 
+/** `ip_devices`: devices that open their own claim windows (ThingsBoard-compatible). */
+export interface IpDevicesTable {
+  id: string;
+  name: string;
+  /** The maker's account id, or `admin`: names are unique within a scope. */
+  scope: string;
+  provisioner_id: string | null;
+  application_id: string | null;
+  /** The gateway (an IP device) that announced this child device. */
+  gateway_id: string | null;
+  /** SHA-256 (hex) of the access token; null for gateway children. */
+  access_token_hash: string | null;
+  /** Per-device override of the claiming policy; null follows the default. */
+  claiming_allowed: BooleanColumn | null;
+  claimed_at: TimestampColumn | null;
+  version: number;
+  created_at: TimestampColumn;
+  updated_at: TimestampColumn;
+}
+
+/** `claim_windows`: one open window per device; the secret sealed under `ipdevice:<id>:claimSecret`. */
+export interface ClaimWindowsTable {
+  device_id: string;
+  secret: Sealed;
+  expires_at: TimestampColumn;
+  failures: number;
+  opened_at: TimestampColumn;
+}
+
+/** `console_sessions`: the web console's sign-in sessions; only the SHA-256 of each session token is stored. */
+export interface ConsoleSessionsTable {
+  id: string;
+  account_id: string;
+  /** SHA-256 (lower-case hex) of the session token; unique. */
+  token_hash: string;
+  created_at: TimestampColumn;
+  expires_at: TimestampColumn;
+}
+
 /** The Kysely database type shared by both dialects. */
 export interface Database {
   devices: DevicesTable;
@@ -195,6 +234,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   outbox_events: OutboxEventsTable;
+  ip_devices: IpDevicesTable;
+  claim_windows: ClaimWindowsTable;
   claim_attempts: ClaimAttemptsTable;
 }
 
@@ -206,6 +247,8 @@ export type ApplicationRow = Selectable<ApplicationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type OutboxEventRow = Selectable<OutboxEventsTable>;
+export type IpDeviceRow = Selectable<IpDevicesTable>;
+export type ClaimWindowRow = Selectable<ClaimWindowsTable>;
 export type NewDeviceRow = Insertable<DevicesTable>;
 export type NewSessionRow = Insertable<SessionKeysTable>;
 

@@ -13,7 +13,7 @@ interface SealedColumn {
 
 /** A table with sealed columns, visited in primary-key order. */
 interface SealedTable {
-  readonly table: 'devices' | 'session_keys' | 'peers';
+  readonly table: 'devices' | 'session_keys' | 'peers' | 'claim_windows';
   readonly key: readonly string[];
   readonly columns: readonly SealedColumn[];
 }
@@ -50,6 +50,11 @@ const sealedTables: readonly SealedTable[] = [
     table: 'peers',
     key: ['id'],
     columns: [{ column: 'kek', context: ([id = '']) => sealContext.peerKek(id) }],
+  },
+  {
+    table: 'claim_windows',
+    key: ['device_id'],
+    columns: [{ column: 'secret', context: ([id = '']) => sealContext.claimSecret(id) }],
   },
 ];
 

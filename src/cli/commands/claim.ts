@@ -10,6 +10,7 @@ import { readSecretOption } from '../secret-input.js';
 const CHUNK = 5_000;
 
 interface ClaimOptions {
+  name?: string; secret?: string;
   joinEui?: string; devEui?: string; ownerToken?: string; qr?: string; qrImage?: string; file?: string;
   application?: string; netId?: string; nsId?: string; asId?: string; kekLabel?: string; kek?: string;
   lock?: boolean; keepToken?: boolean;
@@ -74,6 +75,8 @@ export function registerClaim(program: Command): void {
     .option('--qr <text>', 'the text of the device\'s QR code (LW:D0:…)')
     .option('--qr-image <file>', 'a PNG image of the device\'s QR code label')
     .option('--file <file>', 'claim many: a CSV (dev_eui, join_eui, claim_authentication_code) or one QR text per line')
+    .option('--name <name>', 'claim an IP device by name, while the window it opened is open (with --secret)')
+    .option('--secret <secret>', 'the secret key of the device\'s claim window (default: empty)')
     .option('--application <id>', 'your application to claim into (needed when you have several)')
     .option('--net-id <netid>', 'home NetID: the Network Server allowed to activate the device (default: the application\'s)')
     .option('--ns-id <nsid>', 'home NSID')
@@ -87,11 +90,29 @@ Examples:
   deed claim --join-eui 70B3D57ED0000000 --dev-eui 0004A310001FF9DA --owner-token C05EA29C --application greenhouse
   deed claim --qr "LW:D0:70B3D57ED0000000:0004A310001FF9DA:00000000:OC05EA29C"
   deed claim --qr-image label.png
-  deed claim --file codes.csv     # one result per row; exit 1 if any row failed`)
+  deed claim --file codes.csv     # one result per row; exit 1 if any row failed
+  deed claim --name thermostat-7 --secret 1234     # a device that opened its claim window`)
     .action(async (opts: ClaimOptions, command: Command) => {
       const ctx = commandContext(command);
-      const proofs = [opts.qr, opts.qrImage, opts.file, opts.devEui ?? opts.ownerToken ?? opts.joinEui].filter((v) => v !== undefined).length;
-      if (proofs !== 1) throw new CliError('give one of: --join-eui/--dev-eui/--owner-token, --qr, --qr-image or --file', EXIT.usage);
+      const proofs = [opts.qr, opts.qrImage, opts.file, opts.name, opts.devEui ?? opts.ownerToken ?? opts.joinEui].filter((v) => v !== undefined).length;
+      if (proofs !== 1) throw new CliError('give one of: --join-eui/--dev-eui/--owner-token, --qr, --qr-image, --file or --name', EXIT.usage);
+      if (opts.secret !== undefined && opts.name === undefined) throw new CliError('--secret goes with --name', EXIT.usage);
+      if (opts.name !== undefined) {
+        const secretKey = opts.secret === undefined ? '' : readSecretOption(opts.secret, '--secret') ?? '';
+        const answer = await ctx.api.exchange('POST', `/api/customer/device/${encodeURIComponent(opts.name)}/claim`, {
+          secretKey, ...(opts.application !== undefined ? { applicationId: opts.application } : {}),
+        });
+        if (answer.status === 200) {
+          ctx.print((answer.body as { device: unknown }).device);
+          return;
+        }
+        if (answer.body === 'CLAIMED') throw new CliError(`device ${opts.name} is already claimed`, EXIT.failed);
+        if (answer.body === 'FAILURE') {
+          throw new CliError(`could not claim ${opts.name}: no claim window is open, it expired, or the secret is wrong (FAILURE)`, EXIT.failed);
+        }
+        const detail = (answer.body as { detail?: unknown } | undefined)?.detail;
+        throw new CliError(typeof detail === 'string' ? detail : `HTTP ${answer.status}`, EXIT.failed);
+      }
       const common = settings(opts);
       if (opts.file !== undefined) {
         const rows = claimRowsFromFile(readFile(opts.file, 'the claim file').toString('utf8'));

@@ -6,12 +6,14 @@ import { auditLogPostgres } from './postgres/0003-audit-log.js';
 import { custodyOwnershipPostgres } from './postgres/0004-custody-ownership.js';
 import { claimsPostgres } from './postgres/0005-claims.js';
 import { claimAttemptsPostgres } from './postgres/0006-claim-attempts.js';
+import { ipDevicesPostgres } from './postgres/0009-ip-devices.js';
 import { initialSqlite } from './sqlite/0001-initial.js';
 import { accountsApiKeysSqlite } from './sqlite/0002-accounts-api-keys.js';
 import { auditLogSqlite } from './sqlite/0003-audit-log.js';
 import { custodyOwnershipSqlite } from './sqlite/0004-custody-ownership.js';
 import { claimsSqlite } from './sqlite/0005-claims.js';
 import { claimAttemptsSqlite } from './sqlite/0006-claim-attempts.js';
+import { ipDevicesSqlite } from './sqlite/0009-ip-devices.js';
 
 /**
  * Every migration of each dialect, by name. Names sort in the order they run; both dialects
@@ -26,6 +28,7 @@ export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<st
     '0004-custody-ownership': custodyOwnershipSqlite,
     '0005-claims': claimsSqlite,
     '0006-claim-attempts': claimAttemptsSqlite,
+    '0009-ip-devices': ipDevicesSqlite,
   },
   postgres: {
     '0001-initial': initialPostgres,
@@ -34,5 +37,6 @@ export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<st
     '0004-custody-ownership': custodyOwnershipPostgres,
     '0005-claims': claimsPostgres,
     '0006-claim-attempts': claimAttemptsPostgres,
+    '0009-ip-devices': ipDevicesPostgres,
   },
 };

@@ -19,6 +19,9 @@ import { importRoutes } from './import-routes.js';
 import type { ApplicationStore } from '../../applications/application.js';
 import type { ClaimDeps } from '../../claiming/claim-device.js';
 import { claimRoutes } from './claim-routes.js';
+import type { ClaimWindowDeps } from '../../claiming/claim-window.js';
+import type { IpDeviceAdminDeps } from '../../claiming/manage-ip-devices.js';
+import { deviceWindowRoutes } from './device-window-routes.js';
 import { healthRoutes } from './health-routes.js';
 import type { Metrics } from './metrics.js';
 import { peerRoutes } from './peer-routes.js';
@@ -44,6 +47,8 @@ export interface HttpAppDeps {
   readonly imports: ImportDeps;
   /** Claiming: claim, bulk claim, release, applications. */
   readonly claims: ClaimDeps & { readonly applicationStore: ApplicationStore };
+  /** Device-opened claim windows (ThingsBoard-compatible) and IP devices. */
+  readonly deviceWindows: ClaimWindowDeps & IpDeviceAdminDeps;
   /** Webhook management (docs/events.md). */
   readonly webhooks: WebhookAdminDeps;
   readonly metrics: Metrics;
@@ -106,6 +111,7 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   await app.register(qrRoutes, { ...deps.devices, auth: deps.auth });
   await app.register(importRoutes, { ...deps.imports, auth: deps.auth });
   await app.register(claimRoutes, { ...deps.claims, auth: deps.auth });
+  await app.register(deviceWindowRoutes, { ...deps.deviceWindows, auth: deps.auth });
   await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
   await app.register(peerRoutes, {
     peers: deps.joinServer.peers, vault: deps.joinServer.vault, applications: deps.claims.applicationStore, auth: deps.auth,

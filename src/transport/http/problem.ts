@@ -19,6 +19,9 @@ const STATUS: Readonly<Record<string, number>> = {
   not_holder: 403,
   device_not_provisioned: 404,
   not_claimed: 404,
+  unknown_access_token: 401,
+  already_claimed: 409,
+  claiming_not_allowed: 403,
   missing_column: 400,
 };
 
