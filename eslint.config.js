@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // The core does no I/O: protocol code and use cases import no driver, framework or node I/O module.
-    files: ['src/lorawan/**/*.ts', 'src/joinserver/**/*.ts', 'src/claiming/**/*.ts'],
+    files: ['src/lorawan/**/*.ts', 'src/joinserver/**/*.ts', 'src/claiming/**/*.ts', 'src/events/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {

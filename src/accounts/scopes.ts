@@ -13,6 +13,7 @@ export const SCOPES = Object.freeze([
   'peers:admin',
   'accounts:admin',
   'audit:read',
+  'webhooks:write',
 ] as const);
 
 export type Scope = (typeof SCOPES)[number];
@@ -26,13 +27,14 @@ export const SCOPE_DESCRIPTIONS: Readonly<Record<Scope, string>> = Object.freeze
   'peers:admin': 'manage Network and Application Server peers',
   'accounts:admin': 'create, list, disable and enable accounts; list and revoke anyone\'s API keys',
   'audit:read': 'read and verify the audit log',
+  'webhooks:write': 'register, list and remove your webhooks (they receive your devices\' events)',
 });
 
 /** The scopes each role may put on its API keys: a key never exceeds its account's role. */
 export const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = Object.freeze({
   admin: SCOPES,
-  provisioner: Object.freeze(['devices:read', 'devices:write', 'devices:export-keys'] as const),
-  owner: Object.freeze(['devices:read', 'devices:write', 'claims:write'] as const),
+  provisioner: Object.freeze(['devices:read', 'devices:write', 'devices:export-keys', 'webhooks:write'] as const),
+  owner: Object.freeze(['devices:read', 'devices:write', 'claims:write', 'webhooks:write'] as const),
 });
 
 /** True when `value` names a scope. */

@@ -56,6 +56,20 @@ export interface JoinServerConfig {
   readonly sessionLifetimeSeconds: number;
 }
 
+/** Webhook delivery (docs/events.md). */
+export interface WebhooksConfig {
+  /** How often the dispatcher looks for new events and due retries while idle, ms. Default 500, range 10..60000. */
+  readonly pollIntervalMs: number;
+  /** How long one delivery request may take, ms. Default 10000, range 100..120000. */
+  readonly timeoutMs: number;
+  /** Attempts per delivery, the first included. Default 36 (about 24 hours with the default waits), range 1..100. */
+  readonly maxAttempts: number;
+  /** Wait after the first failed attempt, ms, doubling after each failure. Default 1000, range 10..3600000. */
+  readonly retryBaseMs: number;
+  /** The longest wait between attempts, ms. Default 3600000 (1 h), range 10..86400000, at least retryBaseMs. */
+  readonly retryMaxMs: number;
+}
+
 /**
  * Brute-force protection of claims (docs/configuration.md#brute-force-protection): failed claim
  * attempts are counted per device, per claimant (account or claim client) and per source address;
@@ -111,6 +125,7 @@ export interface Config {
      */
     readonly trustedSigners: readonly string[];
   };
+  readonly webhooks: WebhooksConfig;
   readonly claims: ClaimsConfig;
   readonly deviceWindows: DeviceWindowsConfig;
   /** The embedded MQTT broker for devices (ThingsBoard topics). */

@@ -51,6 +51,7 @@ describe('loadConfig defaults', () => {
       joinServer: { devNonceHistory: 256, sessionKeysPerDevice: 10, allowUnwrappedKeys: false, sessionLifetimeSeconds: 0 },
       devices: { ownerTokenLength: 8 },
       provisioning: { trustedSigners: [] },
+      webhooks: { pollIntervalMs: 500, timeoutMs: 10000, maxAttempts: 36, retryBaseMs: 1000, retryMaxMs: 3600000 },
       claims: { maxFailuresDevice: 5, maxFailuresAccount: 20, maxFailuresAddress: 50, lockoutSeconds: 60, lockoutMaxSeconds: 3600, failureWindowSeconds: 3600 },
       deviceWindows: { allowClaimingByDefault: true, defaultDurationMs: 86400000, maxDurationMs: 86400000, maxSecretFailures: 5 },
       mqtt: { port: 1884 },
@@ -333,6 +334,25 @@ describe('printing the config', () => {
 describe('findUnknownEnvVars', () => {
   it('lists DEED_ variables no setting reads', () => {
     expect(findUnknownEnvVars({ DEED_HTTP_PROT: '1', DEED_HTTP_PORT: '1', DEED_CONFIG: 'x', HOME: '/' })).toEqual(['DEED_HTTP_PROT']);
+  });
+});
+
+describe('webhook settings', () => {
+  it('reads them from the environment and the file', async () => {
+    const env = {
+      DEED_WEBHOOK_POLL_INTERVAL: '250', DEED_WEBHOOK_TIMEOUT: '5000', DEED_WEBHOOK_MAX_ATTEMPTS: '5',
+      DEED_WEBHOOK_RETRY_BASE: '100', DEED_WEBHOOK_RETRY_MAX: '60000',
+    };
+    expect(loadConfig({ env, cwd: dir }).webhooks).toEqual({ pollIntervalMs: 250, timeoutMs: 5000, maxAttempts: 5, retryBaseMs: 100, retryMaxMs: 60000 });
+    const file = await yamlFile('webhooks:\n  pollIntervalMs: 1000\n  maxAttempts: 10\n', 'webhooks.yaml');
+    expect(loadConfig({ env: {}, file, cwd: dir }).webhooks).toMatchObject({ pollIntervalMs: 1000, maxAttempts: 10 });
+  });
+
+  it('names a bad value, and a longest wait shorter than the first', () => {
+    expect(configError(() => loadConfig({ env: { DEED_WEBHOOK_MAX_ATTEMPTS: '0' }, cwd: dir })).message)
+      .toBe('DEED_WEBHOOK_MAX_ATTEMPTS: expected an integer from 1 to 100, got "0"');
+    expect(configError(() => loadConfig({ env: { DEED_WEBHOOK_RETRY_BASE: '5000', DEED_WEBHOOK_RETRY_MAX: '1000' }, cwd: dir })).message)
+      .toBe('DEED_WEBHOOK_RETRY_MAX: the longest retry wait (1000 ms) is shorter than the first (5000 ms)');
   });
 });
 

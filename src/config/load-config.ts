@@ -2,7 +2,7 @@ import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyVaultError } from '../keyvault/errors.js';
 import { parseMasterKey, parseMasterKeyList } from '../keyvault/master-key-source.js';
-import { LOG_LEVELS, type ClaimsConfig, type Config, type DatabaseConfig, type HttpsConfig, type LogLevel } from './config.js';
+import { LOG_LEVELS, type ClaimsConfig, type Config, type DatabaseConfig, type HttpsConfig, type LogLevel, type WebhooksConfig } from './config.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { readConfigFile, type ConfigFileValues } from './read-config-file.js';
 import { attachRedaction } from './redact-config.js';
@@ -219,6 +219,24 @@ class SettingReader {
     return files;
   }
 
+  /** Webhook delivery settings; the longest wait may not be shorter than the first. */
+  webhooks(): WebhooksConfig {
+    const retryBaseMs = this.integer(SETTINGS.webhookRetryBaseMs, 10, 3_600_000) ?? 1_000;
+    const retryMaxMs = this.integer(SETTINGS.webhookRetryMaxMs, 10, 86_400_000) ?? 3_600_000;
+    if (retryMaxMs < retryBaseMs) {
+      const raw = this.raw(SETTINGS.webhookRetryMaxMs) ?? this.raw(SETTINGS.webhookRetryBaseMs);
+      this.problem(raw?.name ?? SETTINGS.webhookRetryMaxMs.env, `the longest retry wait (${retryMaxMs} ms) is shorter than the first (${retryBaseMs} ms)`);
+    }
+    return {
+      pollIntervalMs: this.integer(SETTINGS.webhookPollIntervalMs, 10, 60_000) ?? 500,
+      timeoutMs: this.integer(SETTINGS.webhookTimeoutMs, 100, 120_000) ?? 10_000,
+      // 36: 1 s, 2 s, 4 s … 2048 s, then hourly: the last attempt comes about 24 hours after the first.
+      maxAttempts: this.integer(SETTINGS.webhookMaxAttempts, 1, 100) ?? 36,
+      retryBaseMs,
+      retryMaxMs,
+    };
+  }
+
   /** Brute-force protection of claims; the longest lock-out may not be shorter than the first. */
   claims(): ClaimsConfig {
     const lockoutSeconds = this.integer(SETTINGS.claimLockoutSeconds, 1, 86_400) ?? 60;
@@ -320,6 +338,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   };
   const devices = { ownerTokenLength: reader.integer(SETTINGS.ownerTokenLength, 6, 32) ?? 8 };
   const provisioning = { trustedSigners: reader.pemFiles(SETTINGS.trustedSigners) };
+  const webhooks = reader.webhooks();
   const claims = reader.claims();
   const deviceWindows = {
     allowClaimingByDefault: reader.boolean(SETTINGS.allowClaimingByDefault) ?? true,
@@ -351,6 +370,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     joinServer,
     devices,
     provisioning,
+    webhooks,
     claims,
     deviceWindows,
     mqtt,

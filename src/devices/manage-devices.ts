@@ -234,8 +234,9 @@ export interface OwnerTokenInput {
 
 /**
  * Sets or regenerates a device's owner token, and/or its validity window, with a
- * `device.token_changed` audit event in the same transaction. The maker may do it while the
- * device is unclaimed, the holder once it is claimed, an admin always.
+ * `device.token_changed` audit event and outbox event (never the token) in the same
+ * transaction. The maker may do it while the device is unclaimed, the holder once it is
+ * claimed, an admin always.
  */
 export async function changeOwnerToken(deps: DeviceAdminDeps, actor: AccountRecord, devEuiInput: unknown, input: OwnerTokenInput): Promise<DeviceView> {
   const { device, relation } = await resolveDevice(deps, actor, devEuiInput);
@@ -261,14 +262,19 @@ export async function changeOwnerToken(deps: DeviceAdminDeps, actor: AccountReco
   if (Object.keys(patch).length === 0) {
     throw new InvalidInputError('give ownerToken, regenerate: true, validFrom or validTo');
   }
+  const details = {
+    change: regenerate ? 'regenerated' : token !== undefined ? 'set' : 'validity',
+    validFrom: from?.toISOString() ?? null, validTo: to?.toISOString() ?? null,
+  };
+  // The event goes to the holder (the application's owner), or to the maker while unclaimed.
+  const ownerId = device.applicationId === null
+    ? device.provisionerId
+    : (await deps.applications.get(device.applicationId))?.ownerId ?? null;
   const updated = await deps.devices.update(device.devEui, patch, {
-    audit: {
-      actor: actor.username, action: 'device.token_changed', devEui: device.devEui, outcome: 'success',
-      details: {
-        change: regenerate ? 'regenerated' : token !== undefined ? 'set' : 'validity',
-        validFrom: from?.toISOString() ?? null, validTo: to?.toISOString() ?? null,
-      },
-    },
+    audit: { actor: actor.username, action: 'device.token_changed', devEui: device.devEui, outcome: 'success', details },
+    events: [{
+      type: 'device.token_changed', devEui: device.devEui, applicationId: device.applicationId, ownerId, at: deps.clock.now(), data: details,
+    }],
   });
   if (updated === null) throw new NotFoundError(`no device with DevEUI ${device.devEui}`);
   return toDeviceView(updated, { ownerToken: openOwnerToken(deps, updated) });

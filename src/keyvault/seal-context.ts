@@ -13,4 +13,5 @@ export const sealContext = {
     field: 'nwkSKey' | 'fNwkSIntKey' | 'sNwkSIntKey' | 'nwkSEncKey' | 'appSKey',
   ): string => `session:${devEui}:${sessionKeyId}:${field}`,
   peerKek: (peerId: string): string => `peer:${peerId}:kek`,
+  webhookSecret: (webhookId: string): string => `webhook:${webhookId}:secret`,
 } as const;

@@ -8,6 +8,7 @@ import type { AttemptLimiter } from '../claiming/attempt-limiter.js';
 import type { IpDeviceStore } from '../claiming/ip-device.js';
 import type { SealedValueStore } from '../keyvault/sealed-value-store.js';
 import type { PeerStore } from '../peers/peer.js';
+import type { WebhookDeliveryStore, WebhookStore } from '../events/webhook.js';
 import { createAccountRepository } from './account-repository.js';
 import { createApiKeyRepository } from './api-key-repository.js';
 import { createApplicationRepository } from './application-repository.js';
@@ -18,6 +19,8 @@ import { createDeviceRepository, type JoinPath } from './device-repository.js';
 import { createIpDeviceRepository } from './ip-device-repository.js';
 import { createPeerRepository } from './peer-repository.js';
 import { createSealedValueRepository } from './sealed-value-repository.js';
+import { createWebhookDeliveryRepository } from './webhook-delivery-repository.js';
+import { createWebhookRepository } from './webhook-repository.js';
 
 /** Every storage port, over one open (and migrated) database. */
 export interface Stores {
@@ -33,6 +36,9 @@ export interface Stores {
   readonly attempts: AttemptLimiter;
   /** IP devices (ThingsBoard-style claiming) and their claim windows. */
   readonly ipDevices: IpDeviceStore;
+  /** Webhooks of accounts, and the durable queue of their deliveries (docs/events.md). */
+  readonly webhooks: WebhookStore;
+  readonly webhookDeliveries: WebhookDeliveryStore;
   /** Resolves when the database answers a trivial query (readiness probe); a plain function. */
   readonly ping: () => Promise<void>;
 }
@@ -63,6 +69,8 @@ export function createStores(handle: DatabaseHandle, options: CreateStoresOption
     audit: createAuditRepository(handle, clock),
     attempts: createAttemptLimiter(handle, options.attemptLimits),
     ipDevices: createIpDeviceRepository(handle, clock),
+    webhooks: createWebhookRepository(handle, clock),
+    webhookDeliveries: createWebhookDeliveryRepository(handle),
     ping: async () => {
       await sql`select 1`.execute(handle.db);
     },

@@ -19,7 +19,8 @@ export async function appendOutboxEvents(trx: Kysely<Database>, events: readonly
   }))).execute();
 }
 
-function eventFromRow(row: OutboxEventRow): DeviceEvent {
+/** An outbox row as a DeviceEvent (also read by the webhook delivery repository). */
+export function eventFromRow(row: OutboxEventRow): DeviceEvent {
   return {
     id: Number(row.id),
     type: row.type as DeviceEventType,

@@ -80,6 +80,38 @@ export interface OutboxEventsTable {
   /** JSON object as text. */
   payload: string;
   created_at: TimestampColumn;
+  /** When the webhook dispatcher created the event's deliveries; null until then. */
+  routed_at: TimestampColumn | null;
+}
+
+/** `webhooks`: endpoints accounts registered to receive device events (docs/events.md). */
+export interface WebhooksTable {
+  id: string;
+  /** The account that registered it. */
+  owner_id: string;
+  url: string;
+  /** Sealed under `webhook:<id>:secret`. */
+  secret: Sealed;
+  /** JSON array of event types, e.g. `["device.claimed"]`. */
+  event_types: string;
+  created_at: TimestampColumn;
+  disabled: BooleanColumn;
+}
+
+/** `webhook_deliveries`: one row per webhook and outbox event to deliver; primary key (webhook_id, event_id). */
+export interface WebhookDeliveriesTable {
+  webhook_id: string;
+  /** `outbox_events.id`. */
+  event_id: number;
+  attempts: number;
+  /** Null once delivered or given up. */
+  next_attempt_at: TimestampColumn | null;
+  /** Lease of the process attempting it; also the fencing token of its outcome. */
+  locked_until: TimestampColumn | null;
+  delivered_at: TimestampColumn | null;
+  /** Why the last attempt failed (`HTTP 500`, `connection refused`); never a secret or the URL. */
+  last_error: string | null;
+  created_at: TimestampColumn;
 }
 
 /** `applications`: the unit of ownership, owned by an (owner) account. */
@@ -237,6 +269,8 @@ export interface Database {
   ip_devices: IpDevicesTable;
   claim_windows: ClaimWindowsTable;
   claim_attempts: ClaimAttemptsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -247,6 +281,8 @@ export type ApplicationRow = Selectable<ApplicationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type OutboxEventRow = Selectable<OutboxEventsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type IpDeviceRow = Selectable<IpDevicesTable>;
 export type ClaimWindowRow = Selectable<ClaimWindowsTable>;
 export type NewDeviceRow = Insertable<DevicesTable>;

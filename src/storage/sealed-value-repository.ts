@@ -13,7 +13,7 @@ interface SealedColumn {
 
 /** A table with sealed columns, visited in primary-key order. */
 interface SealedTable {
-  readonly table: 'devices' | 'session_keys' | 'peers' | 'claim_windows';
+  readonly table: 'devices' | 'session_keys' | 'peers' | 'webhooks' | 'claim_windows';
   readonly key: readonly string[];
   readonly columns: readonly SealedColumn[];
 }
@@ -52,6 +52,11 @@ const sealedTables: readonly SealedTable[] = [
     columns: [{ column: 'kek', context: ([id = '']) => sealContext.peerKek(id) }],
   },
   {
+    table: 'webhooks',
+    key: ['id'],
+    columns: [{ column: 'secret', context: ([id = '']) => sealContext.webhookSecret(id) }],
+  },
+  {
     table: 'claim_windows',
     key: ['device_id'],
     columns: [{ column: 'secret', context: ([id = '']) => sealContext.claimSecret(id) }],
@@ -70,9 +75,10 @@ interface Replacement {
 
 /**
  * SealedValueStore over Kysely (both dialects): visits devices' root keys, the five session key
- * columns and peers' KEKs, table by table in primary-key order. Each batch is read, re-sealed in
- * memory, then written in one transaction where every UPDATE is conditioned on the column still
- * holding the value that was read, so a value changed (or a row deleted) meanwhile is left alone.
+ * columns, peers' KEKs and webhooks' secrets, table by table in primary-key order. Each batch
+ * is read, re-sealed in memory, then written in one transaction where every UPDATE is
+ * conditioned on the column still holding the value that was read, so a value changed (or a row
+ * deleted) meanwhile is left alone.
  * Versions and timestamps are not touched: re-sealing does not change a value's meaning.
  */
 export function createSealedValueRepository(handle: DatabaseHandle): SealedValueStore {

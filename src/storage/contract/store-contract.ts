@@ -19,6 +19,7 @@ import { describeDeviceListingContract } from './device-listing-contract.js';
 import { at, fixtures } from './fixtures.js';
 import { describePeerAndAccountContract } from './peer-account-contract.js';
 import { describeSealedValueContract } from './sealed-value-contract.js';
+import { describeWebhookContract } from './webhook-contract.js';
 
 export { fixtures };
 
@@ -86,6 +87,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeApiKeyContract(ctx);
     describeSealedValueContract(ctx);
     describeAuditContract(ctx);
+    describeWebhookContract(ctx);
     describeAttemptContract(ctx);
 
     describe('durability', () => {

@@ -6,6 +6,7 @@ import { auditLogPostgres } from './postgres/0003-audit-log.js';
 import { custodyOwnershipPostgres } from './postgres/0004-custody-ownership.js';
 import { claimsPostgres } from './postgres/0005-claims.js';
 import { claimAttemptsPostgres } from './postgres/0006-claim-attempts.js';
+import { webhooksPostgres } from './postgres/0007-webhooks.js';
 import { ipDevicesPostgres } from './postgres/0009-ip-devices.js';
 import { initialSqlite } from './sqlite/0001-initial.js';
 import { accountsApiKeysSqlite } from './sqlite/0002-accounts-api-keys.js';
@@ -13,6 +14,7 @@ import { auditLogSqlite } from './sqlite/0003-audit-log.js';
 import { custodyOwnershipSqlite } from './sqlite/0004-custody-ownership.js';
 import { claimsSqlite } from './sqlite/0005-claims.js';
 import { claimAttemptsSqlite } from './sqlite/0006-claim-attempts.js';
+import { webhooksSqlite } from './sqlite/0007-webhooks.js';
 import { ipDevicesSqlite } from './sqlite/0009-ip-devices.js';
 
 /**
@@ -28,6 +30,7 @@ export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<st
     '0004-custody-ownership': custodyOwnershipSqlite,
     '0005-claims': claimsSqlite,
     '0006-claim-attempts': claimAttemptsSqlite,
+    '0007-webhooks': webhooksSqlite,
     '0009-ip-devices': ipDevicesSqlite,
   },
   postgres: {
@@ -37,6 +40,7 @@ export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<st
     '0004-custody-ownership': custodyOwnershipPostgres,
     '0005-claims': claimsPostgres,
     '0006-claim-attempts': claimAttemptsPostgres,
+    '0007-webhooks': webhooksPostgres,
     '0009-ip-devices': ipDevicesPostgres,
   },
 };
