@@ -4,11 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createAuthenticator } from './accounts/authenticate.js';
+import { createConsoleSessions } from './accounts/console-session.js';
+import { createSignInLimiter } from './accounts/sign-in-limiter.js';
 import { ensureAdminAccount } from './accounts/ensure-admin.js';
 import type { Config } from './config/index.js';
 import type { JoinServerDeps } from './joinserver/index.js';
@@ -16,6 +19,7 @@ import { Sealer, generatePassword, generateToken, hashPassword, hashToken, loadM
 import { cachePeerLookups } from './peers/peer-cache.js';
 import { microchipSigners } from './provisioning/index.js';
 import { createStores, migrateToLatest, openDatabase } from './storage/index.js';
+import { createConsoleSessionRepository } from './storage/session-repository.js';
 import { buildHttpApp } from './transport/http/build-app.js';
 import { newIpDeviceId } from './transport/http/device-window-routes.js';
 import { createMetrics } from './transport/http/metrics.js';
@@ -103,6 +107,10 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     clock: { now: () => new Date() },
     ownerTokenLength: config.devices.ownerTokenLength,
   };
+  const auth = createAuthenticator(stores, passwords);
+  const consoleSessions = createConsoleSessions({
+    store: createConsoleSessionRepository(handle), accounts: stores.accounts, auth, limiter: createSignInLimiter(), clock: { now: () => new Date() },
+  });
   const deviceWindows = {
     ipDevices: stores.ipDevices,
     applications: stores.applications,
@@ -121,7 +129,10 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     imports,
     webhooks: { webhooks: stores.webhooks, accounts: stores.accounts, vault, random },
     joinServer,
-    auth: createAuthenticator(stores, passwords),
+    auth,
+    consoleSessions,
+    // The web console, bundled by `npm run build` into dist/console (beside dist/src).
+    consoleDir: fileURLToPath(new URL('../console/', import.meta.url)),
     accounts: stores.accounts,
     apiKeys: stores.apiKeys,
     passwords,

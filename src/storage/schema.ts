@@ -271,6 +271,7 @@ export interface Database {
   claim_attempts: ClaimAttemptsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;

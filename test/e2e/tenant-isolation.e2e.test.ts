@@ -121,6 +121,16 @@ describe('tenant isolation', () => {
     expect(as('olivia', ['import', '-f', 'csv', csv]).code).toBe(4);
   });
 
+  it('shows a device\'s audit trail to its maker only (the whole log stays admin-only)', () => {
+    const mine = as('acme', ['audit', '--dev-eui', acmeDevice.devEui]);
+    expect(mine.code, mine.stderr).toBe(0);
+    expect(mine.json<{ action: string; actor: string }[]>().map((e) => `${e.action} by ${e.actor}`)).toContain('device.import by acme');
+    const theirs = as('globex', ['audit', '--dev-eui', acmeDevice.devEui]);
+    expect(theirs.code).toBe(1);
+    expect(theirs.stderr).toMatch(/no device with DevEUI/);
+    expect(as('acme', ['audit']).code).toBe(4);
+  });
+
   it('keeps API keys within their scope: a read-only key of the maker cannot export', async () => {
     const key = as('acme', ['api-keys', 'create', '--name', 'reader', '--scope', 'devices:read']);
     expect(key.code, key.stderr).toBe(0);

@@ -15,7 +15,7 @@ interface VerifyResult {
 /** `deed audit [list] [--dev-eui X] [--after N] [--limit N]` and `deed audit verify` (admin, scope audit:read). */
 export function registerAudit(program: Command): void {
   const audit = program.command('audit')
-    .description('read and verify the tamper-evident audit log (admin); "deed audit" alone lists events')
+    .description('read and verify the tamper-evident audit log (admin; a device\'s maker or holder with --dev-eui); "deed audit" alone lists events')
     .addHelpText('after', '\nExamples:\n  deed audit --dev-eui 0004A30B001C0530\n  deed audit --after 100 --limit 50 -o table\n'
       + '  deed audit verify      exit 1 when the chain is broken, naming the first bad seq\n\nSee docs/audit.md.');
 
@@ -27,11 +27,12 @@ export function registerAudit(program: Command): void {
     .action(async (opts: { devEui?: string; after?: string; limit?: string }, command: Command) => {
       const ctx = commandContext(command);
       const query = new URLSearchParams();
-      if (opts.devEui !== undefined) query.set('devEui', opts.devEui);
       if (opts.after !== undefined) query.set('afterSeq', opts.after);
       if (opts.limit !== undefined) query.set('limit', opts.limit);
       const suffix = query.size > 0 ? `?${query.toString()}` : '';
-      const page = await ctx.api.request('GET', `/api/v1/audit${suffix}`) as { events: unknown[] };
+      // One device's trail is open to its maker and holder too; the whole log to admins only.
+      const path = opts.devEui !== undefined ? `/api/v1/devices/${encodeURIComponent(opts.devEui)}/audit` : '/api/v1/audit';
+      const page = await ctx.api.request('GET', `${path}${suffix}`) as { events: unknown[] };
       ctx.print(page.events, TABLE);
     });
 

@@ -7,6 +7,7 @@ import { custodyOwnershipPostgres } from './postgres/0004-custody-ownership.js';
 import { claimsPostgres } from './postgres/0005-claims.js';
 import { claimAttemptsPostgres } from './postgres/0006-claim-attempts.js';
 import { webhooksPostgres } from './postgres/0007-webhooks.js';
+import { consoleSessionsPostgres } from './postgres/0008-console-sessions.js';
 import { ipDevicesPostgres } from './postgres/0009-ip-devices.js';
 import { initialSqlite } from './sqlite/0001-initial.js';
 import { accountsApiKeysSqlite } from './sqlite/0002-accounts-api-keys.js';
@@ -15,6 +16,7 @@ import { custodyOwnershipSqlite } from './sqlite/0004-custody-ownership.js';
 import { claimsSqlite } from './sqlite/0005-claims.js';
 import { claimAttemptsSqlite } from './sqlite/0006-claim-attempts.js';
 import { webhooksSqlite } from './sqlite/0007-webhooks.js';
+import { consoleSessionsSqlite } from './sqlite/0008-console-sessions.js';
 import { ipDevicesSqlite } from './sqlite/0009-ip-devices.js';
 
 /**
@@ -31,6 +33,7 @@ export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<st
     '0005-claims': claimsSqlite,
     '0006-claim-attempts': claimAttemptsSqlite,
     '0007-webhooks': webhooksSqlite,
+    '0008-console-sessions': consoleSessionsSqlite,
     '0009-ip-devices': ipDevicesSqlite,
   },
   postgres: {
@@ -41,6 +44,7 @@ export const migrationsByDialect: Readonly<Record<SqlDialect, Readonly<Record<st
     '0005-claims': claimsPostgres,
     '0006-claim-attempts': claimAttemptsPostgres,
     '0007-webhooks': webhooksPostgres,
+    '0008-console-sessions': consoleSessionsPostgres,
     '0009-ip-devices': ipDevicesPostgres,
   },
 };

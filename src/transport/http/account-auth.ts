@@ -12,6 +12,8 @@ declare module 'fastify' {
     account?: AccountRecord;
     /** The API key the request authenticated with; undefined for HTTP Basic. */
     apiKey?: ApiKeyRecord;
+    /** The web console's live session, set from its cookie by session-auth.ts (CSRF already checked). */
+    consoleSession?: { readonly account: AccountRecord; readonly token: string; readonly expiresAt: Date };
   }
 }
 
@@ -63,15 +65,20 @@ async function authenticate(auth: Authenticator, credentials: RequestCredentials
 }
 
 /**
- * A preHandler that authenticates the request (HTTP Basic or an API key), then checks the
- * account's role and, for an API key, that it carries the route's `scope` (which the role must
- * still allow). Without `scope` the route takes HTTP Basic only.
+ * A preHandler that authenticates the request (HTTP Basic, an API key, or the console's session
+ * cookie, see session-auth.ts), then checks the account's role and, for an API key, that it
+ * carries the route's `scope` (which the role must still allow). Without `scope` the route takes
+ * HTTP Basic (or a console session) only.
  */
 export function requireAccount(auth: Authenticator, roles: readonly Role[], scope?: RouteScope) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const credentials = requestCredentials(request.headers);
-    if (credentials === null) throw new UnauthorizedError();
-    const { account, apiKey } = await authenticate(auth, credentials);
+    let principal: Principal;
+    if (credentials !== null) principal = await authenticate(auth, credentials);
+    // No header credentials: the console's session cookie, which acts like HTTP Basic (the full role).
+    else if (request.consoleSession !== undefined) principal = { account: request.consoleSession.account, apiKey: null };
+    else throw new UnauthorizedError();
+    const { account, apiKey } = principal;
     if (!roles.includes(account.role)) {
       throw new ForbiddenError(`this needs the ${roles.join(' or ')} role; ${account.username} is ${account.role}`);
     }

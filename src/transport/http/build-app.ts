@@ -31,6 +31,11 @@ import { vendorKeyRoutes } from './vendor-key-routes.js';
 import type { WebhookAdminDeps } from '../../events/manage-webhooks.js';
 import { webhookRoutes } from './webhook-routes.js';
 import { installProblemHandlers } from './problem.js';
+import type { ConsoleSessions } from '../../accounts/console-session.js';
+import { consoleRoutes } from './console-routes.js';
+import { deviceActivityRoutes } from './device-activity-routes.js';
+import { installConsoleSessions } from './session-auth.js';
+import { sessionRoutes } from './session-routes.js';
 
 /** Everything the HTTP API calls: use-case dependencies, built in main.ts. */
 export interface HttpAppDeps {
@@ -56,6 +61,10 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   readonly bodyLimit: number;
   readonly version: string;
+  /** The web console's sign-in sessions (docs/console.md); without them the session routes are absent. */
+  readonly consoleSessions?: ConsoleSessions;
+  /** The built web console (dist/console), served at `/`; without it `/` is not served. */
+  readonly consoleDir?: string;
 }
 
 /**
@@ -75,6 +84,7 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
   installProblemHandlers(app);
+  if (deps.consoleSessions !== undefined) installConsoleSessions(app, deps.consoleSessions);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -82,7 +92,8 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
         title: 'Deed API',
         version: deps.version,
         description: 'Device claiming and LoRaWAN Join Server. Management endpoints take HTTP Basic credentials '
-          + 'or an API key (`Authorization: Bearer dk_…` or `X-API-Key: dk_…`) carrying the scope the endpoint names; '
+          + 'or an API key (`Authorization: Bearer dk_…` or `X-API-Key: dk_…`) carrying the scope the endpoint names, '
+          + 'or the web console\'s session cookie (`POST /api/v1/session`; unsafe methods also send `X-CSRF-Token`); '
           + '`POST /api/bi` takes LoRaWAN Backend Interfaces messages from registered peers (bearer token or TLS client certificate); '
           + '`/api/v2/devices/…` is The Things Join Server claim API v2 for claim clients (Application Server peers registered with an application).',
       },
@@ -92,6 +103,10 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
           apiKey: { type: 'http', scheme: 'bearer', description: 'A Deed API key (dk_…); the scopes listed are the ones the endpoint needs' },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A Deed API key (dk_…), as an alternative to the bearer header' },
           peerToken: { type: 'http', scheme: 'bearer', description: 'A Backend Interfaces peer token' },
+          sessionCookie: {
+            type: 'apiKey', in: 'cookie', name: 'deed_session',
+            description: 'The web console\'s session (POST /api/v1/session): acts like HTTP Basic on every management endpoint; unsafe methods also need X-CSRF-Token',
+          },
         },
       },
     },
@@ -107,7 +122,7 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   };
   await app.register(accountRoutes, accountDeps);
   await app.register(apiKeyRoutes, accountDeps);
-  await app.register(deviceRoutes, { ...deps.devices, auth: deps.auth });
+  await app.register(deviceRoutes, { ...deps.devices, auth: deps.auth, auditLog: deps.audit });
   await app.register(qrRoutes, { ...deps.devices, auth: deps.auth });
   await app.register(importRoutes, { ...deps.imports, auth: deps.auth });
   await app.register(claimRoutes, { ...deps.claims, auth: deps.auth });
@@ -118,5 +133,8 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   });
   await app.register(vendorKeyRoutes, { ...deps.devices, auth: deps.auth });
   await app.register(webhookRoutes, { ...deps.webhooks, auth: deps.auth });
+  await app.register(deviceActivityRoutes, { devices: deps.devices.devices, applications: deps.devices.applications, audit: deps.audit, auth: deps.auth });
+  if (deps.consoleSessions !== undefined) await app.register(sessionRoutes, { sessions: deps.consoleSessions });
+  if (deps.consoleDir !== undefined) await app.register(consoleRoutes, { dir: deps.consoleDir });
   return app;
 }

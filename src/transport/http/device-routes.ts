@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../../accounts/authenticate.js';
+import type { AuditLog } from '../../audit/audit-event.js';
 import {
   addDevice, changeOwnerToken, exportRootKeys, getDevice, listDevices, removeDevice, updateDevice, type DeviceAdminDeps,
 } from '../../devices/manage-devices.js';
+import { deviceAuditTrail } from '../../devices/device-audit.js';
 import { authenticatedAccount, requireAccount, routeSecurity } from './account-auth.js';
 import { AddDeviceSchema, DeviceViewSchema, OwnerTokenSchema, UpdateDeviceSchema, errorResponses } from './schemas.js';
 
@@ -16,7 +18,9 @@ const flag = (value: string | undefined): boolean => value === 'true' || value =
  * Devices: `/api/v1/devices`. Every account sees its own: an admin all of them, a provisioner
  * its inventory, an owner the devices claimed into its applications; anything else answers 404.
  */
-export async function deviceRoutes(app: FastifyInstance, deps: DeviceAdminDeps & { auth: Authenticator }): Promise<void> {
+export async function deviceRoutes(
+  app: FastifyInstance, deps: DeviceAdminDeps & { auth: Authenticator; auditLog: Pick<AuditLog, 'list'> },
+): Promise<void> {
   const everyone = ['admin', 'provisioner', 'owner'] as const;
   const read = { preHandler: requireAccount(deps.auth, everyone, 'devices:read'), security: routeSecurity('devices:read') };
   const write = { preHandler: requireAccount(deps.auth, everyone, 'devices:write'), security: routeSecurity('devices:write') };
@@ -91,6 +95,15 @@ export async function deviceRoutes(app: FastifyInstance, deps: DeviceAdminDeps &
       response: { 200: DeviceViewSchema, ...errorResponses },
     },
   }, async (request) => exportRootKeys(deps, authenticatedAccount(request), params(request), { nonces: flag((request.query as { nonces?: string }).nonces) }));
+
+  app.get('/api/v1/devices/:devEui/audit', {
+    preHandler: read.preHandler,
+    schema: {
+      summary: 'The audit trail of one of your devices (its holder sees what happened since its claim)', tags, security: read.security,
+      params: DevEuiParams,
+      querystring: Type.Object({ afterSeq: Type.Optional(Type.String()), limit: Type.Optional(Type.String()) }),
+    },
+  }, async (request) => deviceAuditTrail({ ...deps, audit: deps.auditLog }, authenticatedAccount(request), params(request), request.query as { afterSeq?: string; limit?: string }));
 
   app.put('/api/v1/devices/:devEui/owner-token', {
     preHandler: write.preHandler,

@@ -1,0 +1,27 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+/**
+ * SQLite: `console_sessions`, the web console's sign-in sessions (docs/console.md). Only the
+ * SHA-256 of a session token is stored (unique); a session ends at `expires_at`, when its
+ * account signs out, or when its account is deleted.
+ */
+export const consoleSessionsSqlite: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('console_sessions')
+      .addColumn('id', 'text', (col) => col.primaryKey().notNull())
+      .addColumn('account_id', 'text', (col) => col.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('token_hash', 'text', (col) => col.notNull())
+      .addColumn('created_at', 'text', (col) => col.notNull())
+      .addColumn('expires_at', 'text', (col) => col.notNull())
+      .modifyEnd(sql`strict`)
+      .execute();
+    await db.schema.createIndex('console_sessions_token_hash_key').on('console_sessions').column('token_hash').unique().execute();
+    await db.schema.createIndex('console_sessions_account_id_idx').on('console_sessions').column('account_id').execute();
+    await db.schema.createIndex('console_sessions_expires_at_idx').on('console_sessions').column('expires_at').execute();
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('console_sessions').execute();
+  },
+};
