@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountRecord } from '../accounts/account.js';
+import type { ApplicationRecord } from '../applications/application.js';
+import { DeedError } from '../shared/deed-error.js';
 import type { NewAuditEvent } from '../audit/audit-event.js';
 import type { DeviceRecord, DeviceStore, ImportFormat, NewDevice, Sealed } from '../devices/device.js';
 import { generateOwnerToken } from '../devices/owner-token.js';
@@ -38,6 +40,21 @@ export interface ImportRequest {
   readonly defaultJoinEui?: string;
   /** Entries written per transaction; 250 by default. */
   readonly batchSize?: number;
+  /**
+   * Import straight into an application (an owner who received the file from the maker): new
+   * devices are created claimed by it, devices already registered are claimed with their row's
+   * claim authentication code through `claim`.
+   */
+  readonly target?: ImportTarget;
+}
+
+/** Where an import into an application lands, and how it claims devices that exist already. */
+export interface ImportTarget {
+  readonly application: ApplicationRecord;
+  /** Give every device a new claim authentication code (for a later hand-over) instead of the file's. */
+  readonly setClaimCode: boolean;
+  /** Claims an existing device with the entry's code; returns its new owner token, or throws a DeedError. */
+  claim(entry: ImportEntry): Promise<{ ownerToken: string | null; rootKeysExposed: boolean }>;
 }
 
 /**
@@ -98,7 +115,12 @@ function reader(deps: ImportDeps, format: ImportFormat, source: ImportSource, de
 export async function* importDevices(deps: ImportDeps, request: ImportRequest): AsyncGenerator<ImportEvent> {
   const format = parseFormat(request.format);
   const { actor } = request;
-  if (actor.role === 'owner') throw new ForbiddenError('owners claim devices; imports into an inventory are for provisioners and admins');
+  if (actor.role === 'owner' && request.target === undefined) {
+    throw new ForbiddenError('an owner imports into one of its applications (give applicationId); inventory imports are for provisioners and admins');
+  }
+  if (actor.role === 'provisioner' && request.target !== undefined) {
+    throw new ForbiddenError('a provisioner imports into its inventory; owners import into applications');
+  }
   const dryRun = request.dryRun === true;
   const batchSize = request.batchSize ?? 250;
   const hashed = hashedSource(request.source);
@@ -110,7 +132,7 @@ export async function* importDevices(deps: ImportDeps, request: ImportRequest): 
   async function* flush(): AsyncGenerator<ImportEvent> {
     const items = batch;
     batch = [];
-    for (const result of await writeBatch(deps, items, { actor, format, marker, dryRun, repairs })) {
+    for (const result of await writeBatch(deps, items, { actor, format, marker, dryRun, repairs, target: request.target })) {
       progress.processed += 1;
       if (!result.ok) progress.failed += 1;
       else if (result.alreadyImported) progress.alreadyImported += 1;
@@ -147,6 +169,7 @@ interface BatchContext {
   readonly dryRun: boolean;
   /** DevEUIs already imported by an interrupted run (still `pending:`), to stamp with this file's hash. */
   readonly repairs: string[];
+  readonly target: ImportTarget | undefined;
 }
 
 function failure(index: number, code: string, message: string, devEui?: string): ImportResult {
@@ -208,6 +231,10 @@ async function writeBatch(deps: ImportDeps, items: readonly ImportItem[], ctx: B
     const { entry } = item;
     const existing = byDevEui.get(entry.devEui)
       ?? (entry.secureElement === undefined ? undefined : bySecureElement.get(entry.secureElement.uniqueId));
+    if (existing !== undefined && ctx.target !== undefined) {
+      results.set(entry.index, await claimExisting(deps, entry, existing, ctx, ctx.target));
+      continue;
+    }
     if (existing !== undefined) {
       if (!sameDevice(deps, existing, entry, ctx.actor)) {
         results.set(entry.index, conflict(entry.index, entry, existing));
@@ -216,7 +243,8 @@ async function writeBatch(deps: ImportDeps, items: readonly ImportItem[], ctx: B
       }
       continue;
     }
-    const token = entry.ownerToken ?? generateOwnerToken(deps.random, deps.ownerTokenLength);
+    const token = ctx.target?.setClaimCode === true ? generateOwnerToken(deps.random, deps.ownerTokenLength)
+      : entry.ownerToken ?? generateOwnerToken(deps.random, deps.ownerTokenLength);
     toCreate.push({ entry, token, device: newDevice(deps, entry, token, ctx) });
   }
 
@@ -230,6 +258,7 @@ async function writeBatch(deps: ImportDeps, items: readonly ImportItem[], ctx: B
       details: {
         format: ctx.format,
         withRootKeys: device.appKey !== null || device.nwkKey !== null,
+        ...(ctx.target !== undefined ? { applicationId: ctx.target.application.id } : {}),
         ...(device.secureElement !== null ? { uniqueId: device.secureElement.uniqueId, signerKid: device.secureElement.signerKid } : {}),
       },
     }));
@@ -260,6 +289,28 @@ async function writeBatch(deps: ImportDeps, items: readonly ImportItem[], ctx: B
   });
 }
 
+/**
+ * A device of an import into an application that is registered already: in that application,
+ * it was imported before; elsewhere, it is claimed with the row's claim authentication code.
+ */
+async function claimExisting(deps: ImportDeps, entry: ImportEntry, existing: DeviceRecord, ctx: BatchContext, target: ImportTarget): Promise<ImportResult> {
+  if (existing.applicationId === target.application.id) {
+    return { ok: true, index: entry.index, devEUI: existing.devEui, ownerToken: openToken(deps, existing), rootKeysExposed: existing.rootKeysExposed !== null, alreadyImported: true };
+  }
+  if (ctx.dryRun) {
+    return entry.ownerToken === undefined
+      ? failure(entry.index, 'claim_failed', 'this device is registered already: its row needs its claim_authentication_code to claim it', entry.devEui)
+      : { ok: true, index: entry.index, devEUI: existing.devEui, ownerToken: null, rootKeysExposed: existing.rootKeysExposed !== null, alreadyImported: false };
+  }
+  try {
+    const claimed = await target.claim(entry);
+    return { ok: true, index: entry.index, devEUI: existing.devEui, ownerToken: claimed.ownerToken, rootKeysExposed: claimed.rootKeysExposed, alreadyImported: false };
+  } catch (error) {
+    if (error instanceof DeedError) return failure(entry.index, error.code, error.message, entry.devEui);
+    throw error;
+  }
+}
+
 function newDevice(deps: ImportDeps, entry: ImportEntry, token: string, ctx: BatchContext): NewDevice {
   const seal = (key: ImportEntry['appKey'], field: 'appKey' | 'nwkKey') =>
     key === undefined ? null : deps.vault.seal(key.unsafeBytes(), sealContext.deviceKey(entry.devEui, field));
@@ -280,6 +331,12 @@ function newDevice(deps: ImportDeps, entry: ImportEntry, token: string, ctx: Bat
     secureElement: entry.secureElement ?? null,
     provenance: { format: ctx.format, fileSha256: ctx.marker, importedBy: ctx.actor.username },
     provisionerId: ctx.actor.role === 'provisioner' ? ctx.actor.id : null,
+    ...(ctx.target !== undefined ? {
+      applicationId: ctx.target.application.id,
+      homeNetId: ctx.target.application.homeNetId,
+      homeNsId: ctx.target.application.homeNsId,
+      asId: ctx.target.application.asId,
+    } : {}),
     ownerToken: deps.vault.seal(Buffer.from(token, 'utf8'), sealContext.ownerToken(entry.devEui)),
   };
 }

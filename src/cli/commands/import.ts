@@ -121,6 +121,8 @@ export function registerImport(program: Command): void {
     .argument('<file>', 'the file to import, or - for standard input')
     .option('--dry-run', 'validate every entry and report, but write nothing')
     .option('--join-eui <eui>', 'JoinEUI for CSV/JSON rows that have no join_eui / app_eui column')
+    .option('--application <id>', 'owners: import into this application of yours, claiming every device (rows need their claim_authentication_code when the maker registered the device already)')
+    .option('--set-claim-code', 'with --application: give each device a new claim authentication code, for a later hand-over')
     .addHelpText('after', `
 Each device gets the owner token of its row (claim_authentication_code) or a generated one.
 Entries that fail are reported with their index and reason; the others are imported, and the
@@ -132,7 +134,7 @@ lorawan_version, vendor_id, vendor_profile_id, claim_authentication_code; comma 
 
 Example:
   deed import -f microchip-atecc608 manifest.json`)
-    .action(async (file: string, opts: { format: string; dryRun?: boolean; joinEui?: string }, command: Command) => {
+    .action(async (file: string, opts: { format: string; dryRun?: boolean; joinEui?: string; application?: string; setClaimCode?: boolean }, command: Command) => {
       if (!FORMATS.includes(opts.format)) {
         throw new CliError(`-f/--format: expected one of ${FORMATS.join(', ')}, got "${opts.format}"`, EXIT.usage);
       }
@@ -141,6 +143,9 @@ Example:
       const query = new URLSearchParams({ format: opts.format });
       if (opts.dryRun === true) query.set('dryRun', 'true');
       if (opts.joinEui !== undefined) query.set('joinEui', opts.joinEui);
+      if (opts.setClaimCode === true && opts.application === undefined) throw new CliError('--set-claim-code goes with --application', EXIT.usage);
+      if (opts.application !== undefined) query.set('applicationId', opts.application);
+      if (opts.setClaimCode === true) query.set('setClaimCode', 'true');
       const progress = progressReporter(source.size);
       const table: Record<string, unknown>[] = [];
       let first = true;

@@ -124,7 +124,7 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   await app.register(apiKeyRoutes, accountDeps);
   await app.register(deviceRoutes, { ...deps.devices, auth: deps.auth, auditLog: deps.audit });
   await app.register(qrRoutes, { ...deps.devices, auth: deps.auth });
-  await app.register(importRoutes, { ...deps.imports, auth: deps.auth });
+  await app.register(importRoutes, { ...deps.imports, auth: deps.auth, claims: deps.claims });
   await app.register(claimRoutes, { ...deps.claims, auth: deps.auth });
   await app.register(deviceWindowRoutes, { ...deps.deviceWindows, auth: deps.auth });
   await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });

@@ -3,7 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Authenticator } from '../../accounts/authenticate.js';
 import { DeedError } from '../../shared/deed-error.js';
-import { IMPORT_FORMATS, importDevices, type ImportDeps, type ImportEvent } from '../../provisioning/import-devices.js';
+import { IMPORT_FORMATS, importDevices, type ImportDeps, type ImportEvent, type ImportTarget } from '../../provisioning/import-devices.js';
+import type { AccountRecord } from '../../accounts/account.js';
+import { claimDevice, claimTarget, type ClaimDeps } from '../../claiming/claim-device.js';
 import { authenticatedAccount, requireAccount, routeSecurity } from './account-auth.js';
 import { errorResponses } from './schemas.js';
 
@@ -31,12 +33,28 @@ function wantsNdjson(request: FastifyRequest): boolean {
  * the file turns out malformed half-way). Otherwise the answer is one JSON object with
  * `results` and `summary`, after the whole file.
  */
-export async function importRoutes(app: FastifyInstance, deps: ImportDeps & { auth: Authenticator }): Promise<void> {
+/** The application an owner imports into, and how the import claims devices registered already. */
+async function importTarget(claims: ClaimDeps, account: AccountRecord, applicationId: string, setClaimCode: boolean, source: string): Promise<ImportTarget> {
+  const claimant = { kind: 'account', account } as const;
+  const application = await claimTarget(claims, claimant, applicationId);
+  return {
+    application,
+    setClaimCode,
+    async claim(entry) {
+      const result = await claimDevice(claims, claimant, {
+        joinEui: entry.joinEui, devEui: entry.devEui, ownerToken: entry.ownerToken ?? '', applicationId: application.id,
+      }, { source, via: 'import' });
+      return { ownerToken: result.device.ownerToken ?? null, rootKeysExposed: result.device.rootKeysExposed };
+    },
+  };
+}
+
+export async function importRoutes(app: FastifyInstance, deps: ImportDeps & { auth: Authenticator; claims: ClaimDeps }): Promise<void> {
   // In this plugin only: hand the raw body stream to the route, whatever its type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  const guard = requireAccount(deps.auth, ['admin', 'provisioner'], 'devices:write');
+  const guard = requireAccount(deps.auth, ['admin', 'provisioner', 'owner'], 'devices:write');
   app.post('/api/v1/devices/import', {
     preHandler: guard,
     bodyLimit: Number.MAX_SAFE_INTEGER,
@@ -48,17 +66,23 @@ export async function importRoutes(app: FastifyInstance, deps: ImportDeps & { au
         format: Type.String({ description: IMPORT_FORMATS.join(', ') }),
         dryRun: Type.Optional(Type.String({ description: '`true`: validate only, write nothing' })),
         joinEui: Type.Optional(Type.String({ description: 'JoinEUI for CSV/JSON rows without one' })),
+        applicationId: Type.Optional(Type.String({ description: 'Owners: import into this application of yours, claiming every device' })),
+        setClaimCode: Type.Optional(Type.String({ description: '`true`: give each device a new claim authentication code (for a later hand-over)' })),
       }),
       response: errorResponses,
     },
   }, async (request, reply) => {
-    const q = request.query as { format: string; dryRun?: string; joinEui?: string };
+    const q = request.query as { format: string; dryRun?: string; joinEui?: string; applicationId?: string; setClaimCode?: string };
     const body = request.body;
     const source = body === undefined || body === null ? '' : (body as Readable);
+    const actor = authenticatedAccount(request);
+    const target = q.applicationId === undefined || q.applicationId === '' ? undefined
+      : await importTarget(deps.claims, actor, q.applicationId, q.setClaimCode === 'true' || q.setClaimCode === '1', request.ip);
     const events = importDevices(deps, {
       format: q.format,
       source,
-      actor: authenticatedAccount(request),
+      actor,
+      ...(target !== undefined ? { target } : {}),
       dryRun: q.dryRun === 'true' || q.dryRun === '1',
       ...(q.joinEui !== undefined && q.joinEui !== '' ? { defaultJoinEui: q.joinEui } : {}),
     });
