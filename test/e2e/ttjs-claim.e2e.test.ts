@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type CertificateFiles, type TestPki } from '../support/certificates.js';
-import { runDeed, startDeed, tempDir, type DeedRun, type DeedServer } from '../support/deed-process.js';
+import { ADMIN_PASSWORD, runDeed, startDeed, tempDir, type DeedRun, type DeedServer } from '../support/deed-process.js';
 import { freePort } from '../support/free-port.js';
 import { appSKeyReq, deviceAcceptsJoin, joinReq, postBi, randomDevice, unwrapKey, type TestDevice } from '../support/network-server.js';
 
@@ -104,6 +104,14 @@ describe('The Things Join Server claim API v2, end to end', () => {
     if (text !== '') expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   };
   const audit = (devEui: string): AuditEntry[] => ok(runDeed(['audit', '--dev-eui', devEui], { url: server.url })).json<AuditEntry[]>();
+  /** The whole log's events about a DevEUI, also one that names no device (admin API). */
+  const auditOfUnknown = async (devEui: string): Promise<AuditEntry[]> => {
+    const response = await fetch(`${server.url}/api/v1/audit?devEui=${devEui}`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` },
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { events: AuditEntry[] }).events;
+  };
   const holderOf = (devEui: string): string | null =>
     ok(runDeed(['get', devEui], { url: server.url })).json<{ applicationId: string | null }>().applicationId;
 
@@ -355,11 +363,11 @@ describe('The Things Join Server claim API v2, end to end', () => {
     const unknown = randomDevice('1.0.3').devEui;
     expectAnswer(await claim(TOKEN_B, unknown, { ownerToken: 'C05E0000', homeNetID: '000042', asID: '' }), 404, NOT_PROVISIONED);
 
-    const failures = (devEui: string) => audit(devEui).filter((e) => e.action === 'device.claim_failed')
+    const failures = (events: AuditEntry[]) => events.filter((e) => e.action === 'device.claim_failed')
       .map((e) => ({ actor: e.actor, reason: e.details.reason, via: e.details.via }));
-    expect(failures(wrong.devEui)).toEqual([{ actor: 'as:tts-a.example.com', reason: 'wrong_token', via: 'ttjs' }]);
-    expect(failures(locked.devEui)).toEqual([{ actor: 'as:tts-b.example.com', reason: 'claim_locked', via: 'ttjs' }]);
-    expect(failures(unknown)).toEqual([{ actor: 'as:tts-b.example.com', reason: 'device_not_provisioned', via: 'ttjs' }]);
+    expect(failures(audit(wrong.devEui))).toEqual([{ actor: 'as:tts-a.example.com', reason: 'wrong_token', via: 'ttjs' }]);
+    expect(failures(audit(locked.devEui))).toEqual([{ actor: 'as:tts-b.example.com', reason: 'claim_locked', via: 'ttjs' }]);
+    expect(failures(await auditOfUnknown(unknown))).toEqual([{ actor: 'as:tts-b.example.com', reason: 'device_not_provisioned', via: 'ttjs' }]);
     expect(audit(locked.devEui).filter((e) => e.action === 'device.claimed').map((e) => e.actor)).toEqual(['as:tts-a.example.com']);
   });
 
