@@ -25,6 +25,7 @@ import { newIpDeviceId } from './transport/http/device-window-routes.js';
 import { createMetrics } from './transport/http/metrics.js';
 import { createWebhookDispatcher } from './events/webhook-dispatcher.js';
 import { createFetchWebhookPoster } from './transport/webhook/fetch-webhook-poster.js';
+import { startMqttBroker, type MqttBroker } from './transport/mqtt/index.js';
 import { packageVersion } from './version.js';
 
 /** A running server. */
@@ -150,6 +151,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
   }, 60_000);
   purge.unref();
   const apps: FastifyInstance[] = [];
+  let mqtt: MqttBroker | undefined;
   try {
     const http = await buildHttpApp(deps);
     apps.push(http);
@@ -191,6 +193,15 @@ export async function startServer(config: Config, options: { logger?: Logger; an
       httpsUrl = urlOf('https', https);
     }
     logger.info({ http: httpUrl, https: httpsUrl }, 'Deed is listening');
+    // Devices and gateways open claim windows over MQTT (embedded broker on the HTTP host;
+    // DEED_MQTT_PORT=0 turns it off); with DEED_REDIS_URL its state is shared between instances.
+    if (config.mqtt.port > 0) {
+      mqtt = await startMqttBroker({
+        host: config.http.host, port: config.mqtt.port, deps: deviceWindows, logger: logger.child({ component: 'mqtt' }),
+        ...(config.redis !== undefined ? { redisUrl: config.redis.url } : {}),
+      });
+      logger.info({ mqtt: `mqtt://${hostOf(config.http.host)}:${mqtt.port}`, sharedThroughRedis: config.redis !== undefined }, 'MQTT is listening');
+    }
     // Delivers outbox events to webhooks while the server runs (docs/events.md).
     const { retryBaseMs, retryMaxMs, maxAttempts, pollIntervalMs, timeoutMs } = config.webhooks;
     const dispatcher = createWebhookDispatcher({
@@ -205,12 +216,14 @@ export async function startServer(config: Config, options: { logger?: Logger; an
       async close() {
         clearInterval(purge);
         await dispatcher.stop();
+        await mqtt?.close();
         for (const app of apps) await app.close();
         await handle.close();
       },
     };
   } catch (err) {
     clearInterval(purge);
+    await mqtt?.close().catch(() => undefined);
     for (const app of apps) await app.close().catch(() => undefined);
     await handle.close();
     throw err;
@@ -222,6 +235,12 @@ function presentsUntrustedCertificate(socket: TLSSocket): boolean {
   if (socket.authorized) return false;
   const cert = socket.getPeerCertificate();
   return cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+}
+
+/** A listen address as clients on this machine reach it. */
+function hostOf(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function urlOf(scheme: 'http' | 'https', app: FastifyInstance): string {

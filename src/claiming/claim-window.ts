@@ -124,10 +124,10 @@ export async function openGatewayWindows(deps: ClaimWindowDeps, gateway: IpDevic
 }
 
 async function createChild(deps: ClaimWindowDeps, gateway: IpDeviceRecord, name: string): Promise<IpDeviceRecord> {
-  const { randomUUID } = globalThis.crypto;
   try {
     return await deps.ipDevices.create({
-      id: randomUUID(), name, scope: gateway.scope, provisionerId: gateway.provisionerId, gatewayId: gateway.id, accessTokenHash: null, claimingAllowed: null,
+      // Called on the Crypto object: a detached randomUUID throws.
+      id: globalThis.crypto.randomUUID(), name, scope: gateway.scope, provisionerId: gateway.provisionerId, gatewayId: gateway.id, accessTokenHash: null, claimingAllowed: null,
     });
   } catch (error) {
     // A device of that name exists in the scope but is not this gateway's child.
