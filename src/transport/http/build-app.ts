@@ -33,7 +33,7 @@ import { webhookRoutes } from './webhook-routes.js';
 import { installProblemHandlers } from './problem.js';
 import type { ConsoleSessions } from '../../accounts/console-session.js';
 import { consoleRoutes } from './console-routes.js';
-import { deviceActivityRoutes } from './device-activity-routes.js';
+import { deviceSessionsRoutes } from './device-sessions-routes.js';
 import { installConsoleSessions } from './session-auth.js';
 import { sessionRoutes } from './session-routes.js';
 
@@ -133,7 +133,7 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   });
   await app.register(vendorKeyRoutes, { ...deps.devices, auth: deps.auth });
   await app.register(webhookRoutes, { ...deps.webhooks, auth: deps.auth });
-  await app.register(deviceActivityRoutes, { devices: deps.devices.devices, applications: deps.devices.applications, audit: deps.audit, auth: deps.auth });
+  await app.register(deviceSessionsRoutes, { devices: deps.devices.devices, applications: deps.devices.applications, auth: deps.auth });
   if (deps.consoleSessions !== undefined) await app.register(sessionRoutes, { sessions: deps.consoleSessions });
   if (deps.consoleDir !== undefined) await app.register(consoleRoutes, { dir: deps.consoleDir });
   return app;
