@@ -48,6 +48,9 @@ export async function startDeed(
     DEED_HTTP_PORT: String(port),
     DEED_ADMIN_PASSWORD: adminPassword,
     DEED_LOG_LEVEL: 'warn',
+    // Only HTTP is measured; the device transports stay off (and off other runs' ports).
+    DEED_MQTT_PORT: '0',
+    DEED_COAP_PORT: '0',
     ...(target.databaseUrl !== null ? { DEED_DATABASE_URL: target.databaseUrl } : {}),
   };
   const child = spawnNode(`deed ${target.label}`, [...nodeArgs, deedMain, 'serve'], env, { echoStderr: false });
