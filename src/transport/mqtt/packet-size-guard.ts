@@ -69,6 +69,16 @@ export function limitPacketSize(socket: Socket, limit: number, onTooLarge: (erro
     write(chunk: Buffer, _encoding, callback) {
       socket.write(chunk, callback);
     },
+    // The broker corks its writes (a PUBACK and a response): they leave in one system call.
+    writev(chunks, callback) {
+      if (chunks.length === 0) {
+        callback();
+        return;
+      }
+      socket.cork();
+      chunks.forEach(({ chunk }, i) => socket.write(chunk as Buffer, i === chunks.length - 1 ? callback : undefined));
+      socket.uncork();
+    },
     final(callback) {
       socket.end(callback);
     },
