@@ -48,6 +48,7 @@ export async function claimView(ctx: Ctx): Promise<void> {
         return;
       }
       const device = await post<Device>('/api/v1/claims', { ...proof, applicationId: application.value, lock: lock.input.checked });
+      replace(scanned);
       replace(result, alertBox('ok', 'Device claimed',
         h('p', {}, deviceLink(device.devEUI), ` is now yours, in application ${device.applicationId ?? application.value}.`),
         h('p', { class: 'hint' }, 'Its printed code is spent: the device page shows its new owner token, for handing it on later.')));
@@ -82,13 +83,16 @@ export async function claimView(ctx: Ctx): Promise<void> {
   startButton.addEventListener('click', () => {
     replace(cameraMessage, h('p', { class: 'loading' }, 'Starting the camera… point it at the QR code on the label.'));
     replace(scanned);
+    let found = false;
     startCameraScan(video, (text) => {
+      found = true;
       scan = null;
       cameraBox.classList.add('hidden');
       stopButton.classList.add('hidden');
       replace(cameraMessage);
       showScanned(text);
     }).then((running) => {
+      if (found) return;
       scan = running;
       cameraBox.classList.remove('hidden');
       stopButton.classList.remove('hidden');
@@ -144,6 +148,7 @@ export async function claimView(ctx: Ctx): Promise<void> {
     panels.forEach(([, panel], i) => panel.classList.toggle('hidden', i !== index));
     [...tabs.children].forEach((tab, i) => { tab.setAttribute('aria-selected', String(i === index)); (tab as HTMLElement).tabIndex = i === index ? 0 : -1; });
     if (index !== 0) stopCamera();
+    replace(scanned);
   };
   panels.forEach(([label, panel], i) => {
     const tab = h('button', { type: 'button', role: 'tab', id: `tab-${i}`, 'aria-controls': `panel-${i}` }, label);

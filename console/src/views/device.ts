@@ -208,7 +208,7 @@ function releaseSection(device: Device): HTMLElement {
     onclick: () => {
       if (!window.confirm(`Release ${device.devEUI}? It leaves your application and goes back to its maker's inventory with a new owner token.`)) return;
       button.disabled = true;
-      del<{ devEUI: string; ownerToken: string }>(`/api/v1/devices/${seg(device.devEUI)}/claim`)
+      del<{ devEUI: string; ownerToken: string }>(`/api/v1/devices/${seg(device.devEUI)}/claim`, {})
         .then((released) => {
           replace(message, alertBox('ok', `Released ${released.devEUI}`,
             h('p', {}, 'Give the next owner this new owner token (the old one no longer works):'),
