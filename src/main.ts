@@ -25,6 +25,7 @@ import { newIpDeviceId } from './transport/http/device-window-routes.js';
 import { createMetrics } from './transport/http/metrics.js';
 import { createWebhookDispatcher } from './events/webhook-dispatcher.js';
 import { createFetchWebhookPoster } from './transport/webhook/fetch-webhook-poster.js';
+import { startCoapServer, type CoapListener } from './transport/coap/index.js';
 import { startMqttBroker, type MqttBroker } from './transport/mqtt/index.js';
 import { packageVersion } from './version.js';
 
@@ -151,6 +152,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
   }, 60_000);
   purge.unref();
   const apps: FastifyInstance[] = [];
+  let coap: CoapListener | undefined;
   let mqtt: MqttBroker | undefined;
   try {
     const http = await buildHttpApp(deps);
@@ -193,6 +195,11 @@ export async function startServer(config: Config, options: { logger?: Logger; an
       httpsUrl = urlOf('https', https);
     }
     logger.info({ http: httpUrl, https: httpsUrl }, 'Deed is listening');
+    // Devices open claim windows over CoAP too (UDP, on the HTTP host; DEED_COAP_PORT=0 turns it off).
+    if (config.coap.port > 0) {
+      coap = await startCoapServer({ deviceWindows, log: logger.child({ component: 'coap' }) }, { host: config.http.host, port: config.coap.port });
+      logger.info({ coap: `udp ${config.http.host}:${coap.port}` }, 'CoAP is listening');
+    }
     // Devices and gateways open claim windows over MQTT (embedded broker on the HTTP host;
     // DEED_MQTT_PORT=0 turns it off); with DEED_REDIS_URL its state is shared between instances.
     if (config.mqtt.port > 0) {
@@ -216,6 +223,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
       async close() {
         clearInterval(purge);
         await dispatcher.stop();
+        await coap?.close();
         await mqtt?.close();
         for (const app of apps) await app.close();
         await handle.close();
@@ -223,6 +231,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     };
   } catch (err) {
     clearInterval(purge);
+    await coap?.close().catch(() => undefined);
     await mqtt?.close().catch(() => undefined);
     for (const app of apps) await app.close().catch(() => undefined);
     await handle.close();

@@ -205,6 +205,8 @@ export async function claimByName(
     if (claimed === null) return { outcome: 'CLAIMED' };
     return { outcome: 'SUCCESS', device: claimed };
   }
+  // A concurrent claim may have taken the device, and its window with it, since it was read: CLAIMED, not FAILURE.
+  if (anyUnowned && (await deps.ipDevices.findByName(name)).every((device) => device.applicationId !== null)) anyUnowned = false;
   const outcome = anyUnowned ? 'FAILURE' : 'CLAIMED';
   await deps.audit.append({
     actor: owner.username, action: 'device.claim_failed', devEui: null, outcome: 'failure', at: now,

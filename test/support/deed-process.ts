@@ -48,6 +48,8 @@ export async function startDeed(options: StartOptions = {}): Promise<DeedServer>
     DEED_HTTP_PORT: String(port),
     DEED_ADMIN_PASSWORD: ADMIN_PASSWORD,
     DEED_LOG_LEVEL: 'info',
+    // UDP listeners stay off unless a test asks for one: servers side by side would share 5683.
+    DEED_COAP_PORT: '0',
     // The MQTT broker stays off unless a test asks for it: its default port 1884 is one for all.
     DEED_MQTT_PORT: '0',
     ...(options.databaseUrl !== undefined ? { DEED_DATABASE_URL: options.databaseUrl } : {}),
