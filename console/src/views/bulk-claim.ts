@@ -92,7 +92,8 @@ async function run(rows: readonly ClaimRow[], applicationId: string, lock: boole
 }
 
 function rowMessage(code: string, message: string): string {
-  if (code === 'duplicate') return `Duplicate: ${message}`;
+  // The server counts rows from 0; the table from 1.
+  if (code === 'duplicate') return `Duplicate: ${message.replace(/row (\d+)/, (_all, n: string) => `row ${Number(n) + 1}`)}`;
   const known = explain(new ApiError(400, code, message));
   return `${known.title}: ${message}`;
 }
