@@ -249,7 +249,7 @@ describe('device-opened claim windows over HTTP', () => {
 
   it(`${RACERS} owners claim at once with the right secret: exactly one SUCCESS, the others CLAIMED`, async () => {
     await raceByName([server], 'sqlite');
-  });
+  }, 120_000);
 
   it('bad input from a device: a clear error, and nothing stored', async () => {
     const token = await addDevice('sloppy-1');
