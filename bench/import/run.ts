@@ -120,16 +120,19 @@ function cleanUp(): Promise<void> {
   return cleaning;
 }
 
-/** Resident memory of a process in MiB, from /proc: now (VmRSS) and its peak so far (VmHWM). */
-function memoryMiB(pid: number): { rss: number; hwm: number } | null {
+/** Resident memory of a process in MiB, from /proc: now (VmRSS) and its peak so far (VmHWM); and its threads. */
+function processStatus(pid: number): { rss: number; hwm: number; threads: number } | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-    return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+    return { rss: field('VmRSS') / 1024, hwm: field('VmHWM') / 1024, threads: field('Threads') };
   } catch {
     return null;
   }
 }
+
+/** MiB as MB (10^6 bytes): the memory target is in MB. */
+const toMB = (mib: number) => (mib * 2 ** 20) / 1e6;
 
 /** What one import run measured. */
 interface ImportRun {
@@ -139,6 +142,8 @@ interface ImportRun {
   readonly failed: number;
   /** Server memory, MiB: VmHWM at the end, the highest VmRSS sampled during the import, and before it. */
   readonly serverMemoryMiB: { readonly peak: number; readonly sampledPeak: number; readonly beforeImport: number };
+  /** Server threads when idle and at most during the import (verifier threads show here). */
+  readonly serverThreads: { readonly idle: number; readonly peak: number };
   /** CPU over the import, 100 % = one core. */
   readonly cpu: { readonly server: number | null; readonly serverSystem: number | null; readonly cli: number | null; readonly machineBusy: number | null };
   /** Server CPU time per entry, µs. */
@@ -238,13 +243,16 @@ async function importManifest(
   opts: Options, server: { child: OwnedChild; url: string }, manifest: string, maker: { username: string; password: string }, work: string,
 ): Promise<ImportRun> {
   const serverPid = server.child.process.pid ?? 0;
-  const beforeImport = memoryMiB(serverPid)?.rss ?? Number.NaN;
+  const idle = processStatus(serverPid);
+  const beforeImport = idle?.rss ?? Number.NaN;
   let sampledPeak = beforeImport;
+  let peakThreads = idle?.threads ?? Number.NaN;
   let cliTicks: { user: number; system: number } | null = null;
   let cliPid = 0;
   const sample = () => {
-    const m = memoryMiB(serverPid);
+    const m = processStatus(serverPid);
     if (m !== null && m.rss > sampledPeak) sampledPeak = m.rss;
+    if (m !== null && m.threads > peakThreads) peakThreads = m.threads;
     if (cliPid !== 0) cliTicks = processCpuTicks(cliPid) ?? cliTicks;
   };
   const timer = setInterval(sample, SAMPLE_MS);
@@ -266,7 +274,7 @@ async function importManifest(
   sample();
   const serverAfter = processCpuTicks(serverPid);
   const machineAfter = machineCpuTicks();
-  const peak = memoryMiB(serverPid)?.hwm ?? Number.NaN;
+  const peak = processStatus(serverPid)?.hwm ?? Number.NaN;
 
   if (code !== 0) throw new Error(`deed import exited with ${code}:\n${cli.stderr().slice(-4000)}`);
   const rows = JSON.parse(cli.stdout()) as { devEUI?: string; error?: string }[];
@@ -290,6 +298,7 @@ async function importManifest(
     imported,
     failed,
     serverMemoryMiB: { peak, sampledPeak, beforeImport },
+    serverThreads: { idle: idle?.threads ?? Number.NaN, peak: peakThreads },
     cpu: { server: serverCpu, serverSystem, cli: cliCpu, machineBusy },
     serverMicrosPerEntry: serverCpu === null ? null : ((serverCpu / 100) * wallSeconds * 1e6) / opts.entries,
   };
@@ -335,7 +344,8 @@ function report(r: {
   const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : `${v.toFixed(0)} %`);
   const other = run.cpu.machineBusy === null || run.cpu.server === null || run.cpu.cli === null
     ? null : Math.max(0, run.cpu.machineBusy - run.cpu.server - run.cpu.cli);
-  const memoryRatio = run.serverMemoryMiB.peak / MEMORY_LIMIT_MB;
+  const peakMB = toMB(run.serverMemoryMiB.peak);
+  const memoryRatio = peakMB / MEMORY_LIMIT_MB;
   const out = [
     '',
     `Import benchmark: deed import -f microchip-atecc608 of a ${fmt(opts.entries)}-entry TNGLORA manifest (${opts.generation} generation, `
@@ -350,9 +360,10 @@ function report(r: {
     `  entries/s ÷ verify ceiling: ${run.entriesPerSecond.toFixed(0)} ÷ ${ceiling.toFixed(0)} = ${ratio.toFixed(3)} — target ≥ ${TARGET_RATIO.toFixed(2)}: `
       + `${ratio >= TARGET_RATIO ? 'MET' : 'NOT MET'}`,
     `  entries/s ÷ entry bound (ceiling ÷ ${VERIFIES_PER_ENTRY}): ${(run.entriesPerSecond / entryBound).toFixed(3)}`,
-    `Server: peak memory ${fmt(run.serverMemoryMiB.peak)} MiB (VmHWM; highest VmRSS sampled during the import ${fmt(run.serverMemoryMiB.sampledPeak)} MiB, `
-      + `${fmt(run.serverMemoryMiB.beforeImport)} MiB before it) = ${memoryRatio.toFixed(2)} of ${MEMORY_LIMIT_MB} MB`
-      + `${opts.entries >= MEMORY_TARGET_ENTRIES ? ` — target (${fmt(MEMORY_TARGET_ENTRIES)} entries) < ${MEMORY_LIMIT_MB} MB: ${run.serverMemoryMiB.peak < MEMORY_LIMIT_MB ? 'MET' : 'NOT MET'}` : ` (the memory target is for ${fmt(MEMORY_TARGET_ENTRIES)} entries: --entries ${MEMORY_TARGET_ENTRIES})`}`,
+    `Server: peak memory ${fmt(peakMB)} MB = ${fmt(run.serverMemoryMiB.peak)} MiB (VmHWM; highest VmRSS sampled during the import `
+      + `${fmt(run.serverMemoryMiB.sampledPeak)} MiB, ${fmt(run.serverMemoryMiB.beforeImport)} MiB before it) = ${memoryRatio.toFixed(2)} of ${MEMORY_LIMIT_MB} MB`
+      + `${opts.entries >= MEMORY_TARGET_ENTRIES ? ` — target (${fmt(MEMORY_TARGET_ENTRIES)} entries) < ${MEMORY_LIMIT_MB} MB: ${peakMB < MEMORY_LIMIT_MB ? 'MET' : 'NOT MET'}` : ` (the memory target is for ${fmt(MEMORY_TARGET_ENTRIES)} entries: --entries ${MEMORY_TARGET_ENTRIES})`}`,
+    `Server threads: ${run.serverThreads.idle} idle, at most ${run.serverThreads.peak} during the import`,
     `CPU over the import (100 % = one core of ${cpus().length}): server ${pct(run.cpu.server)} (kernel ${pct(run.cpu.serverSystem)}), `
       + `${run.serverMicrosPerEntry === null ? '-' : fmt(run.serverMicrosPerEntry)} µs server CPU per entry; CLI ${pct(run.cpu.cli)}; other processes ${pct(other)}`,
   ];

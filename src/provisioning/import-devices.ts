@@ -25,7 +25,7 @@ export interface ImportDeps {
   readonly signers: TrustedSigners;
   readonly random: { bytes(n: number): Uint8Array };
   readonly ownerTokenLength: number;
-  /** Worker threads verifying Microchip manifest entries; default one per core, 0 for none. */
+  /** Worker threads verifying Microchip manifest entries; 0 for none (default: see defaultVerifyThreads). */
   readonly verifyThreads?: number;
 }
 

@@ -20,11 +20,23 @@ import { TrustedSigners } from './trusted-signers.js';
 
 /** Options of {@link readMicrochipManifestInParallel}. */
 export interface ParallelManifestOptions extends ReadManifestOptions {
-  /** Worker threads; default: one per core. 0 verifies on the calling thread. */
+  /** Worker threads; default {@link defaultVerifyThreads}. 0 verifies on the calling thread. */
   readonly threads?: number;
   /** Files with at most this many entries are verified on the calling thread (no worker start-up). Default 32. */
   readonly inlineEntries?: number;
 }
+
+/**
+ * Worker threads by default: one per core but one, at least one, at most three. The calling
+ * thread stays busy too (it splits the file and writes the database, about as much CPU per
+ * entry as verifying it), so more verifiers would only wait; and each costs 15-25 MB.
+ */
+export function defaultVerifyThreads(): number {
+  return Math.max(1, Math.min(availableParallelism() - 1, 3));
+}
+
+/** A verifier needs little memory: keep its heap small (a manifest entry is at most 1 MiB by default). */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 /** Entries per message to a worker. */
 const CHUNK_ENTRIES = 32;
@@ -69,10 +81,10 @@ function signerPems(signers: TrustedSigners): string[] {
  * the TypeScript sources (tests) the worker first registers tsx, a development dependency.
  */
 function startWorker(pems: readonly string[]): Worker {
-  const data = { role: WORKER_ROLE, pems };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(import.meta.url), { workerData: data });
+  const options = { workerData: { role: WORKER_ROLE, pems }, resourceLimits: WORKER_LIMITS };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(import.meta.url), options);
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return new Worker(bootstrap, { ...options, eval: true });
 }
 
 /** Worker threads verifying chunks of entries; each chunk's answer is a promise. */
@@ -139,7 +151,7 @@ export async function* readMicrochipManifestInParallel(
   signers: TrustedSigners,
   options: ParallelManifestOptions = {},
 ): AsyncGenerator<ImportItem> {
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? defaultVerifyThreads();
   if (threads <= 0) {
     yield* readMicrochipManifest(source, signers, options);
     return;
