@@ -51,7 +51,9 @@ export async function claimView(ctx: Ctx): Promise<void> {
       replace(scanned);
       replace(result, alertBox('ok', 'Device claimed',
         h('p', {}, deviceLink(device.devEUI), ` is now yours, in application ${device.applicationId ?? application.value}.`),
-        h('p', { class: 'hint' }, 'Its printed code is spent: the device page shows its new owner token, for handing it on later.')));
+        h('p', { class: 'hint' }, 'Its printed code is spent: the device page shows its new owner token, for handing it on later.')),
+        device.rootKeysExposed ? alertBox('warn', 'Keys exposed', h('p', {},
+          `This device's root keys were exported from Deed (by ${device.rootKeysExposedBy ?? 'its maker'}): whoever has them can act as the device.`)) : null);
       setBusy(false);
     } catch (error) {
       replace(result, errorBox(error, () => setBusy(false)));

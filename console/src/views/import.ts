@@ -132,7 +132,8 @@ async function runImport(ctx: Ctx, job: ImportJob, where: HTMLElement): Promise<
     const row = h('tr', result.ok ? {} : { class: 'failed' },
       h('td', { 'data-label': '#' }, String(result.index + 1)),
       h('td', { 'data-label': 'DevEUI', class: 'mono' }, result.devEUI ?? '—'),
-      h('td', { 'data-label': 'Result' }, result.ok ? (result.alreadyImported ? 'Already imported' : 'Imported') : `${result.code}: ${result.message}`),
+      h('td', { 'data-label': 'Result' }, result.ok ? (result.alreadyImported ? 'Already imported' : 'Imported') : `${result.code}: ${result.message}`,
+        result.ok && result.rootKeysExposed ? h('span', { class: 'badge exposed' }, 'Keys exposed') : null),
       h('td', { 'data-label': 'Owner token', class: 'mono' }, result.ok ? result.ownerToken ?? '—' : '—'));
     tbody.insertBefore(row, tbody.firstChild);
     while (tbody.childElementCount > LIVE_ROWS) tbody.lastElementChild?.remove();
