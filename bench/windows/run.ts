@@ -335,11 +335,12 @@ async function runTarget(target: Target, opts: Options, work: string): Promise<W
 
 function report(results: readonly WindowResult[], opts: Options): void {
   const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : `${v.toFixed(0)} %`);
-  const rows: string[][] = [['target', 'windows/s', 'p50 ms', 'p99 ms', 'max ms', 'OK %', 'server CPU', 'load CPU', 'sample claims', 'claims/s', 'claim p50', 'claim p99', 'SUCCESS %']];
+  const rows: string[][] = [['target', 'windows/s', 'p50 ms', 'p99 ms', 'max ms', 'OK %', 'server CPU', 'µs CPU/window', 'load CPU', 'sample claims', 'claims/s', 'claim p50', 'claim p99', 'SUCCESS %']];
   for (const r of results) {
     rows.push([
       r.target, fmt(r.windows.perSecond, 0), fmt(r.windows.latencyMs.p50, 1), fmt(r.windows.latencyMs.p99, 1), fmt(r.windows.latencyMs.max, 0),
-      fmt((100 * r.windows.ok) / r.devices, 2), pct(r.windows.cpu.server), pct(r.windows.cpu.load),
+      fmt((100 * r.windows.ok) / r.devices, 2), pct(r.windows.cpu.server),
+      r.windows.cpu.server === null ? '-' : fmt((r.windows.cpu.server / 100) * 1e6 / r.windows.perSecond, 0), pct(r.windows.cpu.load),
       `${r.sampleClaims.success}/${r.sampleClaims.tried}`, fmt(r.claims.perSecond, 0), fmt(r.claims.latencyMs.p50, 1), fmt(r.claims.latencyMs.p99, 1),
       fmt((100 * r.claims.success) / r.claims.tried, 2),
     ]);
@@ -357,7 +358,7 @@ function report(results: readonly WindowResult[], opts: Options): void {
     out.push(`${r.target}: connect + subscribe ${fmt(r.devices / r.connectSeconds, 0)} connections/s; PUBLISH to claimed over HTTP (sampled) `
       + `p50 ${fmt(r.sampleClaims.publishToClaimedMs.p50, 1)} ms, p99 ${fmt(r.sampleClaims.publishToClaimedMs.p99, 1)} ms; claims: server CPU ${pct(r.claims.cpu.server)}, load ${pct(r.claims.cpu.load)}`);
   }
-  out.push('(CPU: 100 % = one core.)');
+  out.push('(CPU: 100 % = one core. µs CPU/window is the server\'s CPU time per window: 1,000,000 / it is what one busy core would do.)');
   const sqlite = results.find((r) => r.target === 'sqlite');
   if (sqlite !== undefined) {
     const ratio = sqlite.windows.perSecond / TARGET_WINDOWS_PER_SECOND;

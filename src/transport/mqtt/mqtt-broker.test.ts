@@ -138,6 +138,18 @@ describe('the MQTT broker (in-memory store)', () => {
     expect((window?.expiresAt.getTime() ?? 0) - (window?.openedAt.getTime() ?? 0)).toBe(60_000);
   });
 
+  it('a token replaced while connected is refused at the next announcement, and the connection closed', async () => {
+    const d = await device('rotated');
+    const client = await connect(d.token);
+    const got = await listen(client, 'v1/devices/me/claim/response');
+    store.devices.set(d.record.id, { ...d.record, accessTokenHash: hashToken('dt_the-new-one') });
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.publish('v1/devices/me/claim', '{}', { qos: 1 });
+    await closed;
+    expect(got).toEqual([expect.objectContaining({ result: 'ERROR', code: 'unknown_access_token' })]);
+    expect(store.windows.has(d.record.id)).toBe(false);
+  });
+
   it('answers a gateway per device, creating its children', async () => {
     const gateway = await device('gateway-1');
     const client = await connect(gateway.token);

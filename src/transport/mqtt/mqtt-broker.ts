@@ -119,15 +119,23 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
         ? answerGatewayClaim(claimDeps, session.accessToken, payload)
         : answerDeviceClaim(claimDeps, session.accessToken, payload);
       void answer.then((response) => {
+        // A token rotated while connected: the device must connect again with the new one.
+        const rotated = 'code' in response && response.code === 'unknown_access_token';
+        // Acknowledged (or, after a rotation, closed) once the response is on its way.
+        const done = () => callback(rotated ? new Error('the access token was replaced') : null);
         log.debug({ deviceId: session.deviceId, topic: packet.topic, result: 'result' in response ? response.result : 'per-device' }, 'MQTT claim message answered');
-        if (session.subscribed.has(responseTopic)) {
+        if (!session.subscribed.has(responseTopic)) {
+          done();
+          return;
+        }
+        try {
           client.publish({
             cmd: 'publish', topic: responseTopic, payload: Buffer.from(JSON.stringify(response), 'utf8'), qos: 0, retain: false, dup: false,
-          }, () => undefined);
+          }, done);
+        } catch (error) {
+          log.warn({ err: { message: (error as Error).message } }, 'MQTT claim response not sent');
+          done();
         }
-        // A token rotated while connected: the device must connect again with the new one.
-        if ('code' in response && response.code === 'unknown_access_token') callback(new Error('the access token was replaced'));
-        else callback(null);
       });
     },
 
