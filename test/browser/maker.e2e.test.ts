@@ -133,6 +133,29 @@ describe.skipIf(!HAVE_CHROMIUM)('web console: the device maker', () => {
     await screenshot(page, 'maker-device-exposed');
   });
 
+  it('pages through a larger inventory and finds devices by DevEUI or name', async () => {
+    const csv = ['dev_eui,join_eui,name', ...Array.from({ length: 120 }, (_, i) => `${(0xB000000000000000n + BigInt(i)).toString(16).toUpperCase()},70B3D57ED0000000,crate ${i}`)];
+    const imported = await apiAs(server.url, MAKER).importCsv(csv.join('\n'));
+    expect(imported.filter((r) => r.ok)).toHaveLength(120);
+    await page.getByLabel('State').selectOption('');
+    await page.getByText('Devices 1–50 of 121').waitFor();
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText('Devices 51–100 of 121').waitFor();
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText('Devices 101–121 of 121').waitFor();
+    expect(await page.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByText('Devices 51–100 of 121').waitFor();
+    await page.getByLabel('Search').fill('crate 11');
+    await page.getByLabel('Search').press('Enter');
+    await page.getByText('Devices 1–11 of 11').waitFor();
+    await page.getByLabel('Search').fill('b000000000000007');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('Devices 1–1 of 1').waitFor();
+    expect(await page.getByRole('row').filter({ hasText: 'B000000000000007' }).textContent()).toContain('crate 7');
+    await screenshot(page, 'maker-inventory-search');
+  });
+
   it('signs out: the session ends on the server too', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You are signed out.').waitFor();
