@@ -70,7 +70,7 @@ describe.skipIf(!available)(available ? 'PostgreSQL storage' : `PostgreSQL stora
       async openFresh() {
         const handle = await open(await (url ??= freshDatabase()));
         await migrateToLatest(handle);
-        await sql`truncate devices, session_keys, peers, applications, accounts, api_keys, audit_events, outbox_events, claim_attempts, webhooks, webhook_deliveries, ip_devices, claim_windows`.execute(handle.db);
+        await sql`truncate devices, session_keys, peers, applications, accounts, api_keys, audit_events, outbox_events, claim_attempts, webhooks, webhook_deliveries, ip_devices, claim_windows, console_sessions`.execute(handle.db);
         return handle;
       },
       reopen: async (closed) => open(urls.get(closed) ?? '<not opened by this suite>'),
