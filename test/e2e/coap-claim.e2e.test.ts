@@ -63,9 +63,10 @@ let agent: Agent | undefined;
 
 /** One confirmable request with the `coap` npm client; `block1` sends the payload in 1024-byte blocks (RFC 7959). */
 function coapRequest(port: number, path: string, options: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; payload?: string | Buffer; block1?: boolean } = {}): Promise<CoapAnswer> {
-  agent ??= new Agent({ type: 'udp4' });
+  const endpoint = agent ?? new Agent({ type: 'udp4' });
+  agent = endpoint;
   return new Promise((resolve, reject) => {
-    const req = request({ hostname: '127.0.0.1', port, pathname: path, method: options.method ?? 'POST', agent, retrySend: 2 });
+    const req = request({ hostname: '127.0.0.1', port, pathname: path, method: options.method ?? 'POST', agent: endpoint, retrySend: 2 });
     req.setOption('Content-Format', 'application/json');
     if (options.block1 === true) req.setOption('Block1', Buffer.of(0x06));
     const timer = setTimeout(() => reject(new Error(`no CoAP answer to ${path} within 10 s`)), 10_000);
