@@ -181,7 +181,7 @@ describe('claiming through the CLI and the REST API', () => {
     const audit = ok(runDeed(['audit', '--dev-eui', target.devEui], { url: server.url })).json<{ action: string }[]>();
     expect(audit.filter((e) => e.action === 'device.claimed')).toHaveLength(1);
     expect(audit.filter((e) => e.action === 'device.claim_failed')).toHaveLength(49);
-  }, 60_000);
+  }, 240_000);
 
   it('refuses what is not the caller\'s: a provisioner cannot claim, an owner cannot release another\'s device', () => {
     const maker = as('maker', ['claim', '--dev-eui', device(10).devEui, '--owner-token', token(10)]);
