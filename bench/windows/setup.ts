@@ -1,7 +1,8 @@
 /**
  * Setting up a Deed for the window benchmark: a `deed serve` with its MQTT broker on a free
  * port (optionally sharing state through Redis), a maker that creates the IP devices through
- * `POST /api/v1/ip-devices/bulk` (5,000 per request), and an owner with an API key for claims.
+ * `POST /api/v1/ip-devices/bulk` (5,000 per request), and an owner with an application and an
+ * API key for claims.
  * Only 127.0.0.1.
  */
 import { randomBytes } from 'node:crypto';
@@ -67,6 +68,8 @@ export async function prepareDevices(
   try {
     await post('/api/v1/accounts', admin, { username: 'bench-maker', role: 'provisioner', password: makerPassword });
     await post('/api/v1/accounts', admin, { username: 'bench-owner', role: 'owner', password: ownerPassword });
+    // The application claims land in, made up front: otherwise the first claims create it.
+    await post('/api/v1/applications', basic('bench-owner', ownerPassword), { id: 'bench-windows' });
     const { key } = await post('/api/v1/me/api-keys', basic('bench-owner', ownerPassword), { name: 'bench windows', scopes: ['claims:write'] }) as { key: string };
 
     const prefix = randomBytes(3).toString('hex');
