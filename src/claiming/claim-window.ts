@@ -4,6 +4,7 @@ import type { AuditRecorder } from '../audit/audit-event.js';
 import type { Sealed } from '../devices/device.js';
 import { ownerTokenMatches } from '../devices/owner-token.js';
 import { sealContext } from '../keyvault/seal-context.js';
+import { AlreadyExistsError } from '../shared/deed-error.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../shared/errors.js';
 import { isRecord, parseIdentifier } from '../shared/validate.js';
 import { ClaimError } from './errors.js';
@@ -153,9 +154,18 @@ async function targetApplication(deps: ClaimWindowDeps, owner: AccountRecord, ap
   const first = [...mine].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
   if (first !== undefined) return first;
   const id = `default-${owner.id.replace(/[^a-z0-9]/g, '').slice(0, 12)}`;
-  return await deps.applications.get(id) ?? deps.applications.create({
-    id, ownerId: owner.id, name: 'Default', homeNetId: null, homeNsId: null, asId: null, asKekLabel: null,
-  });
+  const existing = await deps.applications.get(id);
+  if (existing !== null) return existing;
+  try {
+    return await deps.applications.create({
+      id, ownerId: owner.id, name: 'Default', homeNetId: null, homeNsId: null, asId: null, asKekLabel: null,
+    });
+  } catch (error) {
+    // A concurrent first claim of the same owner created it a moment ago.
+    const raced = error instanceof AlreadyExistsError ? await deps.applications.get(id) : null;
+    if (raced !== null && raced.ownerId === owner.id) return raced;
+    throw error;
+  }
 }
 
 /**
