@@ -68,6 +68,19 @@ describe('readMicrochipManifestInParallel', () => {
     expect((got.error as { code?: string }).code).toBe('malformed_file');
   });
 
+  it('hands big entries out a few at a time, with the same results', async () => {
+    // Up to 1 MiB per entry is allowed: an unprotected header member makes valid entries of 600 KB.
+    const big = [...manifestEntries({ count: 40, generation: 'B', signer, corrupt: new Map([[5, 'signature']]) })].map((entry, i) => {
+      const parsed = JSON.parse(entry) as { header: Record<string, unknown> };
+      parsed.header['padding'] = String(i).repeat(600_000 / String(i).length);
+      return JSON.stringify(parsed);
+    });
+    const file = `[${big.join(',')}]`;
+    const expected = await collect(readMicrochipManifest(chunked(file), signers));
+    expect(expected.items.filter((item) => item.ok)).toHaveLength(39);
+    expect(await collect(readMicrochipManifestInParallel(chunked(file), signers, { threads: 2 }))).toEqual(expected);
+  });
+
   it('verifies small files and threads: 0 on the calling thread, with the same results', async () => {
     const small = `[${[...manifestEntries({ count: 5, generation: 'C', signer, corrupt: new Map([[2, 'jwk']]) })].join(',')}]`;
     const expected = await collect(readMicrochipManifest(small, signers));

@@ -22,7 +22,7 @@ import { TrustedSigners } from './trusted-signers.js';
 export interface ParallelManifestOptions extends ReadManifestOptions {
   /** Worker threads; default {@link defaultVerifyThreads}. 0 verifies on the calling thread. */
   readonly threads?: number;
-  /** Files with at most this many entries are verified on the calling thread (no worker start-up). Default 32. */
+  /** Files with at most this many entries (and under 256 K characters) are verified on the calling thread, starting no worker. Default 32. */
   readonly inlineEntries?: number;
 }
 
@@ -38,10 +38,14 @@ export function defaultVerifyThreads(): number {
 /** A verifier needs little memory: keep its heap small (a manifest entry is at most 1 MiB by default). */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
-/** Entries per message to a worker. */
+/** Entries per message to a worker (fewer when they are big: see CHUNK_CHARS). */
 const CHUNK_ENTRIES = 32;
-/** Chunks handed out but not yet yielded, per worker: bounds memory, and keeps the workers busy while the caller writes a batch. */
+/** A chunk is sent once its entries' text reaches this many characters (a real entry is about 3,400). */
+const CHUNK_CHARS = 256 * 1024;
+/** Chunks handed out but not yet yielded, per worker: keeps the workers busy while the caller writes a batch. */
 const CHUNKS_IN_FLIGHT_PER_WORKER = 6;
+/** Text handed out but not yet yielded, in characters: bounds memory when entries are big (up to 1 MiB each). */
+const MAX_CHARS_IN_FLIGHT = 8 * 1024 * 1024;
 const WORKER_ROLE = 'deed-manifest-verifier';
 
 /** What the main thread sends a worker: the text of consecutive entries. */
@@ -137,14 +141,16 @@ class VerifierPool {
 interface Chunk {
   readonly slots: (ImportItem | null)[];
   readonly verified: Promise<ImportItem[]>;
+  readonly chars: number;
 }
 
 /**
  * Same contract as {@link readMicrochipManifest} (one {@link ImportItem} per element, in file
  * order; bad entries are items; `duplicate` within the file; ImportFileError after every entry
- * complete before the problem), with the entries verified on `threads` worker threads. Files of
- * at most `inlineEntries` entries, and `threads: 0`, are read by {@link readMicrochipManifest}
- * itself. The workers stop when the file ends, fails, or the caller stops iterating.
+ * complete before the problem), with the entries verified on `threads` worker threads. Small
+ * files (see `inlineEntries`) are verified on the calling thread, and `threads: 0` reads with
+ * {@link readMicrochipManifest} itself. At most 8 M characters of entries are handed out at a
+ * time. The workers stop when the file ends, fails, or the caller stops iterating.
  */
 export async function* readMicrochipManifestInParallel(
   source: ImportSource,
@@ -163,16 +169,21 @@ export async function* readMicrochipManifestInParallel(
   let pool: VerifierPool | undefined;
   let slots: (ImportItem | null)[] = [];
   let texts: { index: number; offset: number; text: string }[] = [];
+  let chars = 0; // of `texts`
+  let charsInFlight = 0; // of `chunks`
   // Entries read before the pool starts: verified here if the file turns out small.
   let early: JsonArrayElement[] = [];
+  let earlyChars = 0;
 
   const dispatch = (): void => {
     if (slots.length === 0) return;
     const verified = texts.length === 0 || pool === undefined ? Promise.resolve([]) : pool.verify(texts);
     verified.catch(() => undefined); // awaited in order later; not an unhandled rejection meanwhile
-    chunks.push({ slots, verified });
+    chunks.push({ slots, verified, chars });
+    charsInFlight += chars;
     slots = [];
     texts = [];
+    chars = 0;
   };
   const add = (element: JsonArrayElement): void => {
     if (element.kind === 'too_large') {
@@ -180,12 +191,15 @@ export async function* readMicrochipManifestInParallel(
     } else {
       slots.push(null);
       texts.push({ index: element.index, offset: element.offset, text: element.text });
+      chars += element.text.length;
     }
-    if (slots.length >= CHUNK_ENTRIES) dispatch();
+    if (slots.length >= CHUNK_ENTRIES || chars >= CHUNK_CHARS) dispatch();
   };
+  const busy = () => chunks.length >= threads * CHUNKS_IN_FLIGHT_PER_WORKER || charsInFlight >= MAX_CHARS_IN_FLIGHT;
   async function* oldest(): AsyncGenerator<ImportItem> {
     const chunk = chunks.shift();
     if (chunk === undefined) return;
+    charsInFlight -= chunk.chars;
     const verified = await chunk.verified;
     let next = 0;
     for (const slot of chunk.slots) yield duplicates.check(slot ?? (verified[next++] as ImportItem));
@@ -201,14 +215,15 @@ export async function* readMicrochipManifestInParallel(
       for await (const element of splitJsonArray(source, { maxElementBytes: maxBytes })) {
         if (pool === undefined) {
           early.push(element);
-          if (early.length <= inlineEntries) continue;
+          earlyChars += element.kind === 'element' ? element.text.length : 0;
+          if (early.length <= inlineEntries && earlyChars < CHUNK_CHARS) continue;
           pool = new VerifierPool(threads, signerPems(signers));
           for (const e of early) add(e);
           early = [];
-          continue;
+        } else {
+          add(element);
         }
-        add(element);
-        while (chunks.length >= threads * CHUNKS_IN_FLIGHT_PER_WORKER) yield* oldest();
+        while (busy()) yield* oldest();
       }
     } catch (error) {
       // The file broke off: everything complete before that point first, then the error.
