@@ -105,6 +105,9 @@ export function terminalPrompter(streams: PromptStreams = { input: process.stdin
     },
     async secret(question) {
       for (;;) {
+        // Raw before the question is shown: a password typed (or pasted) the moment the question
+        // appears must never meet the terminal's own echo.
+        raw(true);
         output.write(`${question}: `);
         muted = true;
         let answer: string;
