@@ -14,6 +14,7 @@ const STATUS: Readonly<Record<string, number>> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   malformed_file: 400,
+  invalid_kek: 400,
   claim_failed: 403,
   claim_locked: 403,
   not_holder: 403,
