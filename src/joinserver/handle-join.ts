@@ -132,7 +132,7 @@ async function resolveAsKek(deps: JoinServerDeps, device: DeviceRecord): Promise
 }
 
 function selectKeys(deps: JoinServerDeps, device: DeviceRecord, macVersion: MacVersion) {
-  const keys = openRootKeys(deps.vault, device);
+  const keys = openRootKeys(deps.vault, device, macVersion);
   try {
     return selectRootKeys(keys, macVersion);
   } catch (err) {

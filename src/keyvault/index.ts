@@ -23,6 +23,7 @@ export {
   type MasterKeySource,
 } from './master-key-source.js';
 export { DEFAULT_RELOAD_INTERVAL_MS, Sealer, type SealerOptions } from './sealer.js';
+export { RandomPool, randomPool } from './random-pool.js';
 export {
   DEFAULT_ROTATION_BATCH_SIZE,
   rotateMasterKey,

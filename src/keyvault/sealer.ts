@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { Sealed } from '../devices/device.js';
 import { KeyVaultError } from './errors.js';
 import { isReloadable, type MasterKeyRing, type ReloadableMasterKeyRing } from './master-key-ring.js';
+import { randomPool } from './random-pool.js';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -43,7 +44,8 @@ function corrupt(problem: string, context: string | undefined): KeyVaultError {
  * the row and field it was sealed for. Output: `v1.<keyId>.<base64url iv>.<base64url
  * ciphertext||tag>`. Errors never contain a sealed value or plaintext.
  *
- * Random IVs keep each master key safe for about 2^32 seals; rotate long before that.
+ * Random IVs keep each master key safe for about 2^32 seals; rotate long before that. IVs come
+ * from the process's random pool (`random-pool.ts`: the same CSPRNG as `randomBytes`, each byte used once).
  */
 export class Sealer {
   readonly #ring: MasterKeyRing;
@@ -72,7 +74,7 @@ export class Sealer {
     if (key === undefined) {
       throw new KeyVaultError('unknown_master_key', `the active master key ${keyId} is not in the key ring`, { keyId });
     }
-    const iv = randomBytes(IV_BYTES);
+    const iv = randomPool.bytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const head = cipher.update(plaintext);

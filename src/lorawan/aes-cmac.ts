@@ -1,5 +1,6 @@
-import { createCipheriv } from 'node:crypto';
-import { AES_BLOCK_BYTES, asUint8Array } from './aes.js';
+import { createCipheriv, type Cipher } from 'node:crypto';
+import { AES_BLOCK_BYTES, asUint8Array, encryptorOf } from './aes.js';
+import type { AesKey } from './aes-key.js';
 import { LorawanError, assertBytes } from './errors.js';
 
 const RB = 0x87;
@@ -30,6 +31,25 @@ export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
     throw new LorawanError('invalid_argument', 'AES-CMAC message must be a Uint8Array');
   }
   const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+  const tag = cmac(cipher, message);
+  cipher.final();
+  return tag;
+}
+
+/**
+ * AES-CMAC under an {@link AesKey}, with the key's shared ECB context (`encryptorOf`): a join's
+ * MICs and key derivations under one root key use one cipher context.
+ * @internal
+ */
+export function aesCmacOf(key: AesKey, message: Uint8Array): Uint8Array {
+  if (!(message instanceof Uint8Array)) {
+    throw new LorawanError('invalid_argument', 'AES-CMAC message must be a Uint8Array');
+  }
+  return cmac(encryptorOf(key), message);
+}
+
+/** RFC 4493 over an AES-128-ECB context (no padding), which it leaves usable. */
+function cmac(cipher: Cipher, message: Uint8Array): Uint8Array {
   const x = new Uint8Array(AES_BLOCK_BYTES);
   const l = cipher.update(x); // L = AES-128(K, 0^128)
   const subkey = new Uint8Array(AES_BLOCK_BYTES);
@@ -52,7 +72,6 @@ export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
     x[i] = (x[i] ?? 0) ^ m ^ (subkey[i] ?? 0);
   }
   const tag = cipher.update(x);
-  cipher.final();
   l.fill(0);
   subkey.fill(0);
   x.fill(0);

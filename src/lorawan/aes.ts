@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
+import { type AesKey, borrowKeyBytes } from './aes-key.js';
 import { LorawanError, assertBytes } from './errors.js';
 
 /** AES block size in bytes. */
@@ -65,4 +66,31 @@ export function aes128EcbDecrypt(key: Uint8Array, data: Uint8Array): Uint8Array 
 export function aes128EncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
   assertBytes(block, AES_BLOCK_BYTES, 'AES block');
   return aes128EcbEncrypt(key, block);
+}
+
+const encryptors = new WeakMap<AesKey, Cipher>();
+
+/**
+ * The AES-128-ECB encryption context of an {@link AesKey}, created on first use and kept with
+ * the key object (a WeakMap entry, gone with the key): the JoinRequest MIC check, the session-key
+ * derivation and the JoinAccept MIC of one join share one OpenSSL context instead of creating
+ * one each. ECB keeps no state between blocks, so its `update` calls are independent.
+ * @internal
+ */
+export function encryptorOf(key: AesKey): Cipher {
+  let cipher = encryptors.get(key);
+  if (cipher === undefined) {
+    cipher = createCipheriv('aes-128-ecb', borrowKeyBytes(key), null).setAutoPadding(false);
+    encryptors.set(key, cipher);
+  }
+  return cipher;
+}
+
+/**
+ * AES-128-ECB encryption of whole blocks under `key`, with its shared context ({@link encryptorOf}).
+ * @internal
+ */
+export function encryptBlocks(key: AesKey, data: Uint8Array): Uint8Array {
+  assertBlocks(data, 'AES-ECB input');
+  return asUint8Array(encryptorOf(key).update(data));
 }

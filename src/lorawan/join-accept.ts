@@ -1,5 +1,5 @@
-import { aes128EcbDecrypt, aes128EcbEncrypt } from './aes.js';
-import { aesCmac } from './aes-cmac.js';
+import { aes128EcbDecrypt, encryptBlocks } from './aes.js';
+import { aesCmacOf } from './aes-cmac.js';
 import { type AesKey, borrowKeyBytes } from './aes-key.js';
 import { DevAddr } from './dev-addr.js';
 import { LorawanError, assertBytes, assertIntegerInRange } from './errors.js';
@@ -76,7 +76,7 @@ function encryptFrame(frame: Uint8Array, key: AesKey): Uint8Array {
 export function buildJoinAccept10(fields: JoinAcceptFields, key: AesKey): Uint8Array {
   const frame = encodePlaintext(fields, false);
   const macEnd = frame.length - 4;
-  frame.set(aesCmac(borrowKeyBytes(key), frame.subarray(0, macEnd)).subarray(0, 4), macEnd);
+  frame.set(aesCmacOf(key, frame.subarray(0, macEnd)).subarray(0, 4), macEnd);
   return encryptFrame(frame, key);
 }
 
@@ -120,7 +120,7 @@ export function buildJoinAccept11(fields: JoinAcceptFields, p: JoinAccept11Param
   macInput[9] = devNonce & 0xff;
   macInput[10] = devNonce >> 8;
   macInput.set(frame.subarray(0, frame.length - 4), 11);
-  frame.set(aesCmac(borrowKeyBytes(p.jsIntKey), macInput).subarray(0, 4), frame.length - 4);
+  frame.set(aesCmacOf(p.jsIntKey, macInput).subarray(0, 4), frame.length - 4);
   return encryptFrame(frame, encryptionKey);
 }
 
@@ -146,7 +146,7 @@ export function decodeJoinAccept(phyPayload: Uint8Array, key: AesKey): DecodedJo
   }
   const plaintext = new Uint8Array(phyPayload.length);
   plaintext[0] = phyPayload[0] ?? MHDR_JOIN_ACCEPT;
-  plaintext.set(aes128EcbEncrypt(borrowKeyBytes(key), phyPayload.subarray(1)), 1);
+  plaintext.set(encryptBlocks(key, phyPayload.subarray(1)), 1);
   const at = (i: number): number => plaintext[i] ?? 0;
   const base = {
     joinNonce: at(1) | (at(2) << 8) | (at(3) << 16),

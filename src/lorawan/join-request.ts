@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { aesCmac } from './aes-cmac.js';
-import { AesKey, borrowKeyBytes } from './aes-key.js';
+import { aesCmacOf } from './aes-cmac.js';
+import { AesKey } from './aes-key.js';
 import { LorawanError, assertBytes, assertIntegerInRange } from './errors.js';
 import { Eui64 } from './eui64.js';
 import { MHDR_JOIN_REQUEST, MTYPE_JOIN_REQUEST, checkMhdr } from './mhdr.js';
@@ -54,7 +54,7 @@ export function decodeJoinRequest(phyPayload: Uint8Array): JoinRequest {
  */
 export function computeJoinRequestMic(key: AesKey, micPayload: Uint8Array): Uint8Array {
   assertBytes(micPayload, JOIN_REQUEST_MIC_PAYLOAD_BYTES, 'JoinRequest MIC payload');
-  return aesCmac(borrowKeyBytes(key), micPayload).subarray(0, 4);
+  return aesCmacOf(key, micPayload).subarray(0, 4);
 }
 
 /** True when the request's MIC matches `key` (constant-time comparison). */

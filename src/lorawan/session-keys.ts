@@ -1,5 +1,5 @@
-import { aes128EcbEncrypt, AES_BLOCK_BYTES } from './aes.js';
-import { AesKey, borrowKeyBytes } from './aes-key.js';
+import { AES_BLOCK_BYTES, encryptBlocks } from './aes.js';
+import { AesKey } from './aes-key.js';
 import { assertIntegerInRange } from './errors.js';
 import type { Eui64 } from './eui64.js';
 import type { NetId } from './net-id.js';
@@ -62,7 +62,7 @@ export function deriveSessionKeys10(
     p.netId.writeLittleEndian(blocks, o + 4);
     writeUintLe(blocks, o + 7, devNonce, 2);
   }
-  const [nwkSKey, appSKey] = toKeys(aes128EcbEncrypt(borrowKeyBytes(rootKey), blocks), blocks);
+  const [nwkSKey, appSKey] = toKeys(encryptBlocks(rootKey, blocks), blocks);
   if (!nwkSKey || !appSKey) throw new Error('unreachable: two keys derived');
   return { nwkSKey, appSKey };
 }
@@ -91,10 +91,10 @@ export function deriveSessionKeys11(
   const nwkBlocks = blocks.subarray(0, 3 * AES_BLOCK_BYTES);
   const appBlock = blocks.subarray(3 * AES_BLOCK_BYTES);
   const [fNwkSIntKey, sNwkSIntKey, nwkSEncKey] = toKeys(
-    aes128EcbEncrypt(borrowKeyBytes(keys.nwkKey), nwkBlocks),
+    encryptBlocks(keys.nwkKey, nwkBlocks),
     nwkBlocks,
   );
-  const [appSKey] = toKeys(aes128EcbEncrypt(borrowKeyBytes(keys.appKey), appBlock), appBlock);
+  const [appSKey] = toKeys(encryptBlocks(keys.appKey, appBlock), appBlock);
   if (!fNwkSIntKey || !sNwkSIntKey || !nwkSEncKey || !appSKey) {
     throw new Error('unreachable: four keys derived');
   }
@@ -105,7 +105,7 @@ function deriveJsKey(type: number, nwkKey: AesKey, devEui: Eui64): AesKey {
   const block = new Uint8Array(AES_BLOCK_BYTES);
   block[0] = type;
   devEui.writeLittleEndian(block, 1);
-  const [key] = toKeys(aes128EcbEncrypt(borrowKeyBytes(nwkKey), block), block);
+  const [key] = toKeys(encryptBlocks(nwkKey, block), block);
   if (!key) throw new Error('unreachable: one key derived');
   return key;
 }
