@@ -15,7 +15,7 @@ import { createSignInLimiter } from './accounts/sign-in-limiter.js';
 import { ensureAdminAccount } from './accounts/ensure-admin.js';
 import type { Config } from './config/index.js';
 import type { JoinServerDeps } from './joinserver/index.js';
-import { Sealer, generatePassword, generateToken, hashPassword, hashToken, loadMasterKeyRing, verifyPassword } from './keyvault/index.js';
+import { Sealer, generatePassword, generateToken, hashPassword, hashToken, loadMasterKeyRing, randomPool, verifyPassword } from './keyvault/index.js';
 import { cachePeerLookups } from './peers/peer-cache.js';
 import { microchipSigners } from './provisioning/index.js';
 import { createStores, migrateToLatest, openDatabase } from './storage/index.js';
@@ -24,6 +24,7 @@ import { buildHttpApp } from './transport/http/build-app.js';
 import { newIpDeviceId } from './transport/http/device-window-routes.js';
 import { createMetrics } from './transport/http/metrics.js';
 import { createWebhookDispatcher } from './events/webhook-dispatcher.js';
+import type { WorkerRole } from './cluster/index.js';
 import { createFetchWebhookPoster } from './transport/webhook/fetch-webhook-poster.js';
 import { startCoapServer, type CoapListener } from './transport/coap/index.js';
 import { startMqttBroker, type MqttBroker } from './transport/mqtt/index.js';
@@ -47,33 +48,74 @@ export function createLogger(level: string): Logger {
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'deed' } });
 }
 
-/** Opens storage and the key vault, creates the first admin, and starts the listeners. */
-export async function startServer(config: Config, options: { logger?: Logger; announce?: (line: string) => void } = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.log.level);
-  const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+/** Options of {@link startServer} and {@link prepareServer}. */
+export interface ServerOptions {
+  readonly logger?: Logger;
+  /** Where the generated admin password is shown; stderr by default. */
+  readonly announce?: (line: string) => void;
+  /**
+   * Set in the workers of `deed serve` with DEED_WORKERS > 1. Every worker serves the APIs;
+   * what must run once (the webhook dispatcher, the claim-window purge) runs in worker 1 only.
+   */
+  readonly worker?: WorkerRole;
+}
 
+/**
+ * What the primary process of `deed serve` does once before it starts several workers: creates
+ * the data directory, migrates the database, loads (or generates) the master key ring and creates
+ * the first admin. The workers' `startServer` then finds all of it done.
+ */
+export async function prepareServer(config: Config, options: ServerOptions = {}): Promise<void> {
+  const logger = options.logger ?? createLogger(config.log.level);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const handle = await openDatabase(config.database.url, { log: (msg) => logger.info(msg) });
-  await migrateToLatest(handle);
-  const stores = createStores(handle, { attemptLimits: config.claims });
-  const keyRing = await loadMasterKeyRing({
+  try {
+    await migrateToLatest(handle);
+    await loadKeyRing(config, logger);
+    await createFirstAdmin(createStores(handle).accounts, config, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+function loadKeyRing(config: Config, logger: Logger) {
+  return loadMasterKeyRing({
     dataDir: config.dataDir,
     ...(config.masterKey !== undefined ? { masterKey: config.masterKey } : {}),
     ...(config.previousMasterKeys !== undefined ? { previousMasterKeys: config.previousMasterKeys } : {}),
     log: (msg) => logger.info(msg),
   });
-  const vault = new Sealer(keyRing.ring);
-  logger.info({ database: handle.dialect, masterKeySource: keyRing.source, masterKeyId: keyRing.ring.activeKeyId }, 'storage and key vault ready');
+}
 
-  const admin = await ensureAdminAccount(stores.accounts, { hash: hashPassword, generatePassword }, config.adminPassword);
+async function createFirstAdmin(accounts: Parameters<typeof ensureAdminAccount>[0], config: Config, options: ServerOptions): Promise<void> {
+  const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const admin = await ensureAdminAccount(accounts, { hash: hashPassword, generatePassword }, config.adminPassword);
   if (admin.generatedPassword !== undefined) {
     announce(`Created the account "admin" with the password ${admin.generatedPassword}`);
     announce('It is shown only this once: keep it somewhere safe (or set DEED_ADMIN_PASSWORD before the first start).');
   } else if (admin.created) {
     announce('Created the account "admin" with the password from DEED_ADMIN_PASSWORD.');
   }
+}
 
-  const metrics = createMetrics();
+/** Opens storage and the key vault, creates the first admin, and starts the listeners. */
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  // Background jobs run in one process: the only one, or worker 1 of several.
+  const runsBackgroundJobs = (options.worker?.index ?? 1) === 1;
+
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const handle = await openDatabase(config.database.url, { log: (msg) => logger.info(msg) });
+  await migrateToLatest(handle);
+  const stores = createStores(handle, { attemptLimits: config.claims });
+  const keyRing = await loadKeyRing(config, logger);
+  const vault = new Sealer(keyRing.ring);
+  logger.info({ database: handle.dialect, masterKeySource: keyRing.source, masterKeyId: keyRing.ring.activeKeyId }, 'storage and key vault ready');
+
+  await createFirstAdmin(stores.accounts, config, options);
+
+  const worker = options.worker;
+  const metrics = createMetrics(worker === undefined ? {} : { cluster: { gather: () => worker.clusterMetrics() } });
   // Every JoinReq looks up its caller and the device's AS: remember peers for a second.
   const peers = cachePeerLookups(stores.peers);
   const joinServer: JoinServerDeps = {
@@ -81,7 +123,7 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     peers,
     vault,
     clock: { now: () => new Date() },
-    random: { bytes: (n) => randomBytes(n) },
+    random: randomPool,
     settings: config.joinServer,
   };
   const passwords = { verify: verifyPassword, hash: hashPassword };
@@ -147,10 +189,10 @@ export async function startServer(config: Config, options: { logger?: Logger; an
   };
 
   // Expired claim windows are refused anyway; this only keeps the table small.
-  const purge = setInterval(() => {
+  const purge = runsBackgroundJobs ? setInterval(() => {
     stores.ipDevices.purgeExpiredWindows(new Date()).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'purging expired claim windows failed'));
-  }, 60_000);
-  purge.unref();
+  }, 60_000) : undefined;
+  purge?.unref();
   const apps: FastifyInstance[] = [];
   let coap: CoapListener | undefined;
   let mqtt: MqttBroker | undefined;
@@ -211,18 +253,18 @@ export async function startServer(config: Config, options: { logger?: Logger; an
     }
     // Delivers outbox events to webhooks while the server runs (docs/events.md).
     const { retryBaseMs, retryMaxMs, maxAttempts, pollIntervalMs, timeoutMs } = config.webhooks;
-    const dispatcher = createWebhookDispatcher({
+    const dispatcher = runsBackgroundJobs ? createWebhookDispatcher({
       deliveries: stores.webhookDeliveries, vault, post: createFetchWebhookPoster(), clock: { now: () => new Date() },
       settings: { pollIntervalMs, timeoutMs, retry: { maxAttempts, baseDelayMs: retryBaseMs, maxDelayMs: retryMaxMs } },
       log: logger.child({ component: 'webhooks' }), userAgent: `Deed/${packageVersion()}`,
-    });
-    dispatcher.start();
+    }) : undefined;
+    dispatcher?.start();
     return {
       httpUrl,
       httpsUrl,
       async close() {
         clearInterval(purge);
-        await dispatcher.stop();
+        await dispatcher?.stop();
         await coap?.close();
         await mqtt?.close();
         for (const app of apps) await app.close();

@@ -105,6 +105,13 @@ export interface Config {
   readonly dataDir: string;
   readonly http: HttpConfig;
   readonly https?: HttpsConfig;
+  /**
+   * Server processes `deed serve` runs (DEED_WORKERS): 1 (default) serves from the one process;
+   * more starts that many workers sharing the listening ports (node:cluster), after the first
+   * process migrated the database and created the first admin. `auto` in the setting means one
+   * per CPU. Range 1..64.
+   */
+  readonly workers: number;
   readonly database: DatabaseConfig;
   /** DEED_MASTER_KEY as given (checked by the key vault's parser). Secret. */
   readonly masterKey?: string;

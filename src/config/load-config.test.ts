@@ -46,6 +46,7 @@ describe('loadConfig defaults', () => {
     expect(config).toEqual({
       dataDir: join(dir, 'data'),
       http: { host: '0.0.0.0', port: 8580, bodyLimit: 1048576 },
+      workers: 1,
       database: { url: `sqlite:${join(dir, 'data', 'deed.db')}`, dialect: 'sqlite' },
       log: { level: 'info' },
       joinServer: { devNonceHistory: 256, sessionKeysPerDevice: 10, allowUnwrappedKeys: false, sessionLifetimeSeconds: 0 },
@@ -409,5 +410,33 @@ describe('claim brute-force settings', () => {
 
   it('knows the variables', () => {
     expect(findUnknownEnvVars({ DEED_CLAIM_LOCKOUT_SECONDS: '1', DEED_CLAIM_LOCKOUT: '1' })).toEqual(['DEED_CLAIM_LOCKOUT']);
+  });
+});
+
+describe('worker processes', () => {
+  it('reads a count or auto (one per CPU), from the environment or the file', async () => {
+    expect(loadConfig({ env: { DEED_WORKERS: '3' }, cwd: dir }).workers).toBe(3);
+    expect(loadConfig({ env: { DEED_WORKERS: ' auto ' }, cwd: dir, cpus: 6 }).workers).toBe(6);
+    expect(loadConfig({ env: { DEED_WORKERS: 'AUTO' }, cwd: dir, cpus: 200 }).workers).toBe(64);
+    const file = await yamlFile('workers: 2\n', 'workers.yaml');
+    expect(loadConfig({ env: {}, file, cwd: dir }).workers).toBe(2);
+    const auto = await yamlFile('workers: auto\n', 'workers-auto.yaml');
+    expect(loadConfig({ env: {}, file: auto, cwd: dir, cpus: 2 }).workers).toBe(2);
+  });
+
+  it('names a bad count', async () => {
+    for (const bad of ['0', '65', '-1', '1.5', 'two', 'max']) {
+      expect(configError(() => loadConfig({ env: { DEED_WORKERS: bad }, cwd: dir })).message)
+        .toBe(`DEED_WORKERS: expected "auto" or an integer from 1 to 64, got ${JSON.stringify(bad)}`);
+    }
+    const file = await yamlFile('workers: [1]\n', 'bad-workers.yaml');
+    expect(configError(() => loadConfig({ env: {}, file, cwd: dir })).issues)
+      .toEqual([{ setting: `workers in ${file}`, message: 'expected "auto" or an integer from 1 to 64, got a list' }]);
+  });
+
+  it('refuses several workers on an in-memory SQLite database', () => {
+    expect(loadConfig({ env: { DEED_WORKERS: '1', DEED_DATABASE_URL: ':memory:' }, cwd: dir }).workers).toBe(1);
+    expect(configError(() => loadConfig({ env: { DEED_WORKERS: '2', DEED_DATABASE_URL: ':memory:' }, cwd: dir })).message)
+      .toBe('DEED_WORKERS: 2 workers cannot share an in-memory SQLite database (each process would have its own); use a file or PostgreSQL');
   });
 });

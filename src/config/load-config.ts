@@ -1,4 +1,5 @@
 import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyVaultError } from '../keyvault/errors.js';
 import { parseMasterKey, parseMasterKeyList } from '../keyvault/master-key-source.js';
@@ -16,7 +17,12 @@ export interface LoadConfigInput {
   readonly file?: string | undefined;
   /** Base of relative paths given in the environment or by default. Default `process.cwd()`. */
   readonly cwd?: string | undefined;
+  /** CPUs `DEED_WORKERS=auto` counts. Default `os.availableParallelism()`. */
+  readonly cpus?: number | undefined;
 }
+
+/** Most worker processes `DEED_WORKERS` may ask for. */
+const MAX_WORKERS = 64;
 
 /** A raw value, where it came from, and how to name it in a message. */
 interface RawValue {
@@ -219,6 +225,23 @@ class SettingReader {
     return files;
   }
 
+  /** Worker processes: an integer, or `auto` for one per CPU; several cannot share an in-memory SQLite database. */
+  workers(database: DatabaseConfig | undefined, cpus: number): number {
+    const raw = this.raw(SETTINGS.workers);
+    if (raw === undefined) return 1;
+    const text = typeof raw.value === 'number' ? String(raw.value) : typeof raw.value === 'string' ? raw.value.trim() : '';
+    const workers = text.toLowerCase() === 'auto' ? Math.min(MAX_WORKERS, Math.max(1, cpus)) : /^\+?\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+      this.problem(raw.name, `expected "auto" or an integer from 1 to ${MAX_WORKERS}, got ${show(raw.value)}`);
+      return 1;
+    }
+    if (workers > 1 && database?.url === 'sqlite::memory:') {
+      this.problem(raw.name, `${workers} workers cannot share an in-memory SQLite database (each process would have its own); use a file or PostgreSQL`);
+      return 1;
+    }
+    return workers;
+  }
+
   /** Webhook delivery settings; the longest wait may not be shorter than the first. */
   webhooks(): WebhooksConfig {
     const retryBaseMs = this.integer(SETTINGS.webhookRetryBaseMs, 10, 3_600_000) ?? 1_000;
@@ -324,6 +347,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   };
   const https = reader.https(httpPort);
   const database = reader.database(dataDir);
+  const workers = reader.workers(database, input.cpus ?? availableParallelism());
   const masterKey = reader.masterKey();
   const previousMasterKeys = reader.previousMasterKeys();
   const adminPassword = reader.text(SETTINGS.adminPassword)?.value;
@@ -362,6 +386,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     dataDir,
     http,
     ...(https === undefined ? {} : { https }),
+    workers,
     database,
     ...(masterKey === undefined ? {} : { masterKey }),
     ...(previousMasterKeys === undefined ? {} : { previousMasterKeys }),

@@ -14,6 +14,7 @@ export const SETTINGS = {
   httpHost: setting('DEED_HTTP_HOST', 'http.host'),
   httpPort: setting('DEED_HTTP_PORT', 'http.port'),
   httpBodyLimit: setting('DEED_BODY_LIMIT', 'http.bodyLimit'),
+  workers: setting('DEED_WORKERS', 'workers'),
   httpsPort: setting('DEED_HTTPS_PORT', 'https.port'),
   tlsCert: setting('DEED_TLS_CERT', 'https.cert'),
   tlsKey: setting('DEED_TLS_KEY', 'https.key'),
@@ -50,7 +51,7 @@ export const SETTINGS = {
 } as const satisfies Record<string, SettingName>;
 
 /** Environment variables that are not settings themselves but are read at the edge. */
-const OTHER_ENV_VARS = ['DEED_CONFIG'];
+const OTHER_ENV_VARS = ['DEED_CONFIG', 'DEED_WORKER_INDEX'];
 
 /** Names of all environment variables the server reads. */
 export const CONFIG_ENV_VARS: readonly string[] = Object.freeze([...Object.values(SETTINGS).map((s) => s.env), ...OTHER_ENV_VARS]);

@@ -15,5 +15,5 @@ export async function healthRoutes(app: FastifyInstance, deps: { metrics: Metric
     }
   });
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags } }, async (_request, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
+    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.exposition()));
 }

@@ -1,8 +1,10 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The Prometheus metrics Deed exports at /metrics. One registry per server, no globals. */
 export interface Metrics {
   readonly registry: Registry;
+  /** What `/metrics` answers: this registry's metrics, or every worker's together under DEED_WORKERS. */
+  exposition(): Promise<string>;
   /** JoinReqs answered, by BI ResultCode. */
   readonly joins: Counter<'result'>;
   /** Time to answer a JoinReq, seconds, by ResultCode. */
@@ -11,11 +13,22 @@ export interface Metrics {
   readonly biMessages: Counter<'message_type' | 'result'>;
 }
 
-export function createMetrics(): Metrics {
+/**
+ * The server's metrics. In a worker of several (`cluster`), the primary gathers this registry
+ * from every worker (prom-client's AggregatorRegistry: counters and histograms are summed), and
+ * `exposition` asks it for the sum.
+ */
+export function createMetrics(options: { cluster?: { gather(): Promise<string> } } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deed_' });
+  const { cluster } = options;
+  if (cluster !== undefined) {
+    AggregatorRegistry.setRegistries([registry]);
+    new AggregatorRegistry(); // answers the primary's requests for this worker's metrics
+  }
   return {
     registry,
+    exposition: cluster !== undefined ? () => cluster.gather() : () => registry.metrics(),
     joins: new Counter({ name: 'deed_joins_total', help: 'JoinReqs answered, by BI ResultCode', labelNames: ['result'], registers: [registry] }),
     joinDuration: new Histogram({
       name: 'deed_join_duration_seconds',
