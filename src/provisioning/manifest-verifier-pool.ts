@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { DuplicateFilter } from './duplicate-filter.js';
+import { CompactDuplicateFilter } from './compact-duplicate-filter.js';
 import { rejected, type ImportItem } from './import-entry.js';
 import type { ImportSource } from './import-source.js';
 import { DEFAULT_MAX_ELEMENT_BYTES, splitJsonArray, type JsonArrayElement } from './json-array-splitter.js';
@@ -42,8 +42,12 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 
 const CHUNK_ENTRIES = 32;
 /** A chunk is sent once its entries' text reaches this many characters (a real entry is about 3,400). */
 const CHUNK_CHARS = 256 * 1024;
-/** Chunks handed out but not yet yielded, per worker: keeps the workers busy while the caller writes a batch. */
-const CHUNKS_IN_FLIGHT_PER_WORKER = 6;
+/**
+ * Chunks handed out but not yet yielded, per worker (1,024 entries): enough for a worker to keep
+ * verifying while the caller writes a batch of 250 to the database. 6 chunks gave 10-15 % fewer
+ * entries/s in bench:import.
+ */
+const CHUNKS_IN_FLIGHT_PER_WORKER = 32;
 /** Text handed out but not yet yielded, in characters: bounds memory when entries are big (up to 1 MiB each). */
 const MAX_CHARS_IN_FLIGHT = 8 * 1024 * 1024;
 const WORKER_ROLE = 'deed-manifest-verifier';
@@ -164,7 +168,7 @@ export async function* readMicrochipManifestInParallel(
   }
   const maxBytes = options.maxEntryBytes ?? DEFAULT_MAX_ELEMENT_BYTES;
   const inlineEntries = options.inlineEntries ?? CHUNK_ENTRIES;
-  const duplicates = new DuplicateFilter('entry');
+  const duplicates = new CompactDuplicateFilter();
   const chunks: Chunk[] = [];
   let pool: VerifierPool | undefined;
   let slots: (ImportItem | null)[] = [];
