@@ -3,7 +3,7 @@
  * free ports, keep-alive HTTP calls, percentiles and CPU accounting. Only 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 
@@ -194,6 +194,41 @@ export function processCpuTicks(pid: number): { user: number; system: number } |
   } catch {
     return null;
   }
+}
+
+/**
+ * Jiffies (user, system) a process and all its descendants (e.g. the workers of `deed serve`
+ * with DEED_WORKERS) have used, from /proc; null where /proc is not available.
+ */
+export function processTreeCpuTicks(pid: number): { user: number; system: number } | null {
+  const root = processCpuTicks(pid);
+  if (root === null) return null;
+  const children = new Map<number, number[]>();
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+  } catch {
+    return root;
+  }
+  const total = { ...root };
+  const pending = [...(children.get(pid) ?? [])];
+  for (let child = pending.pop(); child !== undefined; child = pending.pop()) {
+    const ticks = processCpuTicks(child);
+    if (ticks !== null) {
+      total.user += ticks.user;
+      total.system += ticks.system;
+    }
+    pending.push(...(children.get(child) ?? []));
+  }
+  return total;
 }
 
 /** Busy and total jiffies of the whole machine, from /proc/stat; null elsewhere. */

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
-import { CLOCK_TICKS, machineCpuTicks, percentile, processCpuTicks, type LoadResult } from './common.js';
+import { CLOCK_TICKS, machineCpuTicks, percentile, processTreeCpuTicks, type LoadResult } from './common.js';
 import { joinReqBody, prepareDevice, type BenchDevice } from './devices.js';
 import { RawHttpConnection, type HttpAnswer } from './raw-http.js';
 
@@ -28,7 +28,7 @@ export interface LoadConfig {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly requestTimeoutMs: number;
-  /** The server's pid, to measure its CPU time (Linux /proc). */
+  /** The server's pid, to measure its CPU time and its workers' (Linux /proc). */
   readonly serverPid: number | null;
   /** SenderID: the Network Server's NetID. */
   readonly netId: string;
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const sampleCpu = (): CpuSample => ({
     at: performance.now(),
     load: process.cpuUsage(),
-    server: config.serverPid === null ? null : processCpuTicks(config.serverPid),
+    server: config.serverPid === null ? null : processTreeCpuTicks(config.serverPid),
     machine: machineCpuTicks(),
   });
   let cpuAtStart: CpuSample | undefined;

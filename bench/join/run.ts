@@ -4,11 +4,11 @@
  * the same size). See docs/performance.md.
  *
  *   node dist/bench/join/run.js [--devices 10000] [--concurrency 64] [--warmup 2] [--duration 10]
- *     [--targets sqlite,postgres,ceiling] [--client raw|http] [--pg-admin-url postgres://postgres@127.0.0.1:5432/postgres]
+ *     [--targets sqlite,postgres,ceiling] [--workers auto|N] [--client raw|http] [--pg-admin-url postgres://postgres@127.0.0.1:5432/postgres]
  *     [--deed <dist/src/cli/main.js>] [--cpu-prof <dir>] [--json <file>]
  *
  * Every flag has an environment variable too (BENCH_DEVICES, BENCH_CONCURRENCY, BENCH_WARMUP,
- * BENCH_DURATION, BENCH_TARGETS, BENCH_CLIENT, BENCH_PG_ADMIN_URL, BENCH_DEED, BENCH_CPU_PROF, BENCH_JSON).
+ * BENCH_DURATION, BENCH_TARGETS, BENCH_WORKERS, BENCH_CLIENT, BENCH_PG_ADMIN_URL, BENCH_DEED, BENCH_CPU_PROF, BENCH_JSON).
  * Exits 0 whether or not the target is met; non-zero only when something broke.
  */
 import { randomBytes } from 'node:crypto';
@@ -45,6 +45,8 @@ interface Options {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly targets: readonly Target[];
+  /** Server processes of Deed (DEED_WORKERS) and of the ceiling server. */
+  readonly workers: number;
   readonly pgAdminUrl: string;
   readonly cpuProfDir: string | null;
   readonly jsonFile: string | null;
@@ -59,7 +61,7 @@ function options(): Options {
   const { values } = parseArgs({
     options: {
       devices: { type: 'string' }, concurrency: { type: 'string' }, warmup: { type: 'string' }, duration: { type: 'string' },
-      targets: { type: 'string' }, client: { type: 'string' }, deed: { type: 'string' }, 'deed-node-options': { type: 'string' }, 'pg-admin-url': { type: 'string' }, 'cpu-prof': { type: 'string' }, json: { type: 'string' },
+      targets: { type: 'string' }, workers: { type: 'string' }, client: { type: 'string' }, deed: { type: 'string' }, 'deed-node-options': { type: 'string' }, 'pg-admin-url': { type: 'string' }, 'cpu-prof': { type: 'string' }, json: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -80,12 +82,14 @@ function options(): Options {
   const json = values.json ?? env['BENCH_JSON'];
   const client = values.client ?? env['BENCH_CLIENT'] ?? 'raw';
   if (client !== 'raw' && client !== 'http') throw new Error('--client must be raw or http');
+  const workers = values.workers ?? env['BENCH_WORKERS'] ?? 'auto';
   return {
     devices: Math.floor(num('--devices', values.devices ?? env['BENCH_DEVICES'], 10_000, 200, 1_000_000)),
     concurrency: Math.floor(num('--concurrency', values.concurrency ?? env['BENCH_CONCURRENCY'], 64, 1, 1024)),
     warmupMs: num('--warmup', values.warmup ?? env['BENCH_WARMUP'], 2, 0, 600) * 1000,
     durationMs: num('--duration', values.duration ?? env['BENCH_DURATION'], 10, 1, 600) * 1000,
     targets: targets as Target[],
+    workers: workers === 'auto' ? cpus().length : Math.floor(num('--workers', workers, 1, 1, 64)),
     pgAdminUrl: values['pg-admin-url'] ?? env['BENCH_PG_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     cpuProfDir: cpuProf === undefined || cpuProf === '' ? null : resolve(cpuProf),
     jsonFile: json === undefined || json === '' ? null : resolve(json),
@@ -102,6 +106,8 @@ const HELP = `npm run bench:join [-- flags]   (or: node dist/bench/join/run.js [
   --warmup S           warm-up seconds before measuring (default 2; BENCH_WARMUP)
   --duration S         measured seconds (default 10; BENCH_DURATION)
   --targets LIST       any of sqlite,postgres,ceiling (default all three; BENCH_TARGETS)
+  --workers auto|N     server processes: Deed's DEED_WORKERS, and as many ceiling processes
+                       (default auto: one per CPU; BENCH_WORKERS)
   --client raw|http    load client: a lean keep-alive HTTP/1.1 client over node:net (raw, default)
                        or http.request with a keep-alive http.Agent (BENCH_CLIENT)
   --pg-admin-url URL   PostgreSQL to create a temporary database in
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
   const cores = cpus();
   log(`Machine: ${cores.length} cores (${cores[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`);
   log(`Load average before the run: ${LOAD_BEFORE}`);
+  log(`Server processes: ${opts.workers} (Deed with DEED_WORKERS=${opts.workers}; the ceiling server likewise)`);
   log(`Load: ${opts.concurrency} JoinReqs in flight over keep-alive HTTP (${opts.client} client), ${opts.devices} devices, ${opts.warmupMs / 1000} s warm-up + ${opts.durationMs / 1000} s measured per target`);
 
   const devices = makeDevices(opts.devices);
@@ -219,11 +226,16 @@ async function startDeed(target: DeedTarget, opts: Options, adminPassword: strin
     DEED_HTTP_PORT: String(port),
     DEED_ADMIN_PASSWORD: adminPassword,
     DEED_LOG_LEVEL: 'warn',
+    DEED_WORKERS: String(opts.workers),
+    // The device listeners are not part of this benchmark (and their default ports may be taken).
+    DEED_MQTT_PORT: '0',
+    DEED_COAP_PORT: '0',
     ...(target.databaseUrl !== null ? { DEED_DATABASE_URL: target.databaseUrl } : {}),
   };
   const nodeArgs = [
     ...opts.deedNodeOptions,
-    ...(cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${profileName}.cpuprofile`]),
+    // Workers inherit these options: each writes its own profile (named by pid) into the directory.
+    ...(cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, ...(opts.workers > 1 ? [] : ['--cpu-prof-name', `${profileName}.cpuprofile`])]),
   ];
   const child = spawnNode(`deed ${target.label}`, [...nodeArgs, opts.deedMain, 'serve'], env, { echoStderr: false });
   await waitForStderr(child, /Deed is serving on (http:\/\/\S+)/, 30_000);
@@ -252,7 +264,7 @@ async function runDeedTarget(
   if (code !== 0) log(`deed on ${target} exited with ${code}:\n${server.child.stderr()}`);
   const problems = server.child.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l));
   if (problems.length > 0) log(`deed on ${target} logged ${problems.length} warnings/errors, e.g.:\n  ${problems.slice(0, 3).join('\n  ')}`);
-  if (opts.cpuProfDir !== null) log(`CPU profile: ${join(opts.cpuProfDir, `deed-${target}.cpuprofile`)}`);
+  if (opts.cpuProfDir !== null) log(`CPU profile: ${opts.workers > 1 ? `${opts.cpuProfDir}/CPU.*.cpuprofile (primary and workers)` : join(opts.cpuProfDir, `deed-${target}.cpuprofile`)}`);
   return { result, templates, setupSeconds };
 }
 
@@ -331,9 +343,10 @@ async function probeTemplatesFromScratch(
 async function runCeiling(
   templates: { v10: Record<string, unknown>; v11: Record<string, unknown> }, devicesFile: string, opts: Options, work: string,
 ): Promise<LoadResult> {
-  log('\n== HTTP ceiling: bare Fastify, same JSON in, same-size JoinAns out ==');
+  log(`\n== HTTP ceiling: bare Fastify, same JSON in, same-size JoinAns out, ${opts.workers} process${opts.workers > 1 ? 'es' : ''} ==`);
   const child = spawnNode('ceiling', [CEILING_JS], {
     PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', BENCH_CEILING_TEMPLATES: JSON.stringify(templates),
+    BENCH_CEILING_WORKERS: String(opts.workers),
   });
   const m = await waitForStderr(child, /ceiling listening on (http:\/\/127\.0\.0\.1:\d+)/, 20_000);
   const url = m[1] ?? '';
@@ -428,7 +441,10 @@ function redact(url: string): string {
 
 function report(outcomes: readonly RunOutcome[], opts: Options): void {
   const ceiling = outcomes.find((o) => o.target === 'ceiling')?.result ?? null;
-  const names: Record<Target, string> = { sqlite: 'Deed, SQLite', postgres: 'Deed, PostgreSQL', ceiling: 'HTTP ceiling (bare Fastify)' };
+  const processes = opts.workers > 1 ? ` × ${opts.workers}` : '';
+  const names: Record<Target, string> = {
+    sqlite: `Deed, SQLite${processes}`, postgres: `Deed, PostgreSQL${processes}`, ceiling: `HTTP ceiling (bare Fastify${processes})`,
+  };
   const rows: string[][] = [[
     'target', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'success %', '÷ ceiling', 'server CPU', '(kernel)', 'µs CPU/req', 'load CPU', 'other CPU',
   ]];
@@ -452,13 +468,14 @@ function report(outcomes: readonly RunOutcome[], opts: Options): void {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
   const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const out: string[] = ['', `Join benchmark: ${opts.concurrency} concurrent JoinReqs (${opts.client} client), ${opts.devices} devices, ${opts.durationMs / 1000} s measured after ${opts.warmupMs / 1000} s warm-up`,
+    `Server processes: ${opts.workers} (Deed: DEED_WORKERS=${opts.workers}; the ceiling: ${opts.workers} bare Fastify process${opts.workers > 1 ? 'es' : ''} sharing the port)`,
     `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average before the run ${LOAD_BEFORE}`, ''];
   const [header, ...body] = rows;
   if (header !== undefined) {
     out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '));
   }
   for (const row of body) out.push(row.length === 2 ? `${(row[0] ?? '').padEnd(widths[0] ?? 0)}  ${row[1] ?? ''}` : line(row));
-  out.push(`(CPU over the measured window, 100 % = one core of ${cpus().length}: the server process (of which in the kernel), the load process,`
+  out.push(`(CPU over the measured window, 100 % = one core of ${cpus().length}: the server processes (primary and workers; of which in the kernel), the load process,`
     + ' and every other process (PostgreSQL backends included). µs CPU/req is the server\'s CPU time per answer.)');
   const sqlite = outcomes.find((o) => o.target === 'sqlite')?.result ?? null;
   if (sqlite !== null) {
