@@ -6,7 +6,8 @@ import { appendAuditEvents } from './audit-repository.js';
 import { appendOutboxEvents } from './outbox-repository.js';
 import type { DatabaseHandle, SqlDialect } from './database-handle.js';
 import { deviceFromRow, newDeviceRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionFromRow, sessionRow } from './device-rows.js';
-import { type Database, toDbBoolean, toDbTimestamp } from './schema.js';
+import { type Database, type DeviceRow, type NewDeviceRow, toDbBoolean, toDbTimestamp } from './schema.js';
+import { createSqliteImportPath } from './sqlite-import-path.js';
 import { createSqliteJoinPath } from './sqlite-join-path.js';
 import { commitJoinPostgres } from './postgres-join-path.js';
 import { translateUniqueViolation } from './unique-violation.js';
@@ -40,6 +41,7 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
   const { db } = handle;
   const native = options.joinPath !== 'portable';
   const fastPath = handle.dialect === 'sqlite' && native ? createSqliteJoinPath(handle, now) : undefined;
+  const importPath = handle.dialect === 'sqlite' && native ? createSqliteImportPath(handle, now) : undefined;
 
   return {
     async create(device: NewDevice): Promise<DeviceRecord> {
@@ -135,20 +137,11 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
 
     async insertMany(devices: readonly NewDevice[], audit): Promise<InsertOutcome[]> {
       const at = now();
+      const rows = devices.map((device) => newDeviceRow(device, at));
+      if (importPath !== undefined) return importPath.insertMany(rows, audit);
       return writeTransaction(handle, async (trx) => {
-        const outcomes: InsertOutcome[] = [];
-        const created: DeviceRecord[] = [];
-        for (const device of devices) {
-          const row = newDeviceRow(device, at);
-          const inserted = await trx.insertInto('devices').values(row).onConflict((oc) => oc.doNothing()).returningAll().executeTakeFirst();
-          if (inserted === undefined) {
-            outcomes.push({ devEui: row.dev_eui, created: false });
-          } else {
-            const record = deviceFromRow(inserted);
-            created.push(record);
-            outcomes.push({ devEui: row.dev_eui, created: true, device: record });
-          }
-        }
+        const outcomes = await insertNewRows(trx, rows);
+        const created = outcomes.flatMap((outcome) => (outcome.created ? [outcome.device] : []));
         await appendAuditEvents(trx, handle.dialect, audit(created), now);
         return outcomes;
       });
@@ -195,6 +188,43 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
       return Number(n);
     },
   };
+}
+
+/** Rows per multi-row INSERT: 37 parameters each, under SQLite's 32,766 and PostgreSQL's 65,535. */
+const INSERT_CHUNK = 500;
+
+/**
+ * Inserts `rows` in order with multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING dev_eui`
+ * statements; a row whose DevEUI or secure element exists (in the database or earlier in
+ * `rows`) is not created. A statement never holds two rows with one DevEUI or secure element,
+ * so the DevEUIs returned name the rows created, and the first of two such rows wins. The
+ * created records are built from the rows written (every column is in them), not read back.
+ */
+async function insertNewRows(trx: Kysely<Database>, rows: readonly NewDeviceRow[]): Promise<InsertOutcome[]> {
+  const outcomes: InsertOutcome[] = [];
+  let chunk: NewDeviceRow[] = [];
+  const keys = new Set<string>();
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const inserted = await trx.insertInto('devices').values(chunk).onConflict((oc) => oc.doNothing()).returning('dev_eui').execute();
+    const created = new Set(inserted.map((r) => r.dev_eui));
+    for (const row of chunk) {
+      outcomes.push(created.has(row.dev_eui)
+        ? { devEui: row.dev_eui, created: true, device: deviceFromRow(row as DeviceRow) }
+        : { devEui: row.dev_eui, created: false });
+    }
+    chunk = [];
+    keys.clear();
+  };
+  for (const row of rows) {
+    const se = row.se_unique_id ?? null;
+    if (chunk.length >= INSERT_CHUNK || keys.has(`d:${row.dev_eui}`) || (se !== null && keys.has(`s:${se}`))) await flush();
+    chunk.push(row);
+    keys.add(`d:${row.dev_eui}`);
+    if (se !== null) keys.add(`s:${se}`);
+  }
+  await flush();
+  return outcomes;
 }
 
 /** Narrows a devices query to a scope (whose devices) and a filter (state, search). */
