@@ -4,9 +4,10 @@
  * on SQLite and on PostgreSQL, with p50/p99 latency, against the target of 2,000 claims/s on
  * SQLite. Every claim takes a distinct claimable device, imported first by a maker with
  * `deed import -f csv` (known owner tokens); claims send `lock: true` and
- * `regenerateOwnerToken: false`, as The Things Stack does. See docs/performance.md.
+ * `regenerateOwnerToken: false`, as The Things Stack does. The server runs with
+ * `DEED_WORKERS=<--workers>` (default: one worker process per CPU). See docs/performance.md.
  *
- *   node dist/bench/claim/run.js [--claims 20000] [--warmup 2000] [--concurrency 32] [--targets sqlite,postgres]
+ *   node dist/bench/claim/run.js [--claims 20000] [--warmup 2000] [--concurrency 32] [--targets sqlite,postgres] [--workers auto|N]
  *     [--pg-admin-url postgres://postgres@127.0.0.1:5432/postgres] [--deed <dist/src/cli/main.js>]
  *     [--cpu-prof <dir>] [--json <file>]
  *
@@ -18,7 +19,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CLOCK_TICKS, killAllOwned, machineCpuTicks, percentile, processCpuTicks, stopAllOwned } from '../join/common.js';
+import { CLOCK_TICKS, killAllOwned, machineCpuTicks, percentile, processTreeCpuTicks, stopAllOwned } from '../join/common.js';
 import { RawConnection } from './raw-client.js';
 import {
   createPostgresDatabase, makeClaimableDevices, prepareClaims, startDeed, HOME_NET_ID, type ClaimableDevice, type DeedTarget,
@@ -36,6 +37,8 @@ interface Options {
   readonly warmup: number;
   readonly concurrency: number;
   readonly targets: readonly Target[];
+  /** Server processes: `deed serve` runs with `DEED_WORKERS` set to this. */
+  readonly workers: number;
   readonly pgAdminUrl: string;
   readonly deedMain: string;
   readonly cpuProfDir: string | null;
@@ -48,6 +51,8 @@ const HELP = `npm run bench:claim [-- flags]   (or: node dist/bench/claim/run.js
   --warmup N           claims before measuring, of further devices (default 2000; BENCH_WARMUP)
   --concurrency N      claims in flight over as many keep-alive connections (default 32; BENCH_CONCURRENCY)
   --targets LIST       sqlite, postgres or both (default both; BENCH_TARGETS)
+  --workers auto|N     server worker processes, deed serve's DEED_WORKERS (default auto = one per CPU;
+                       1 = a single process; BENCH_WORKERS)
   --pg-admin-url URL   PostgreSQL to create a temporary database in
                        (default postgres://postgres@127.0.0.1:5432/postgres; BENCH_PG_ADMIN_URL)
   --deed PATH          the deed CLI to benchmark (default: this build's dist/src/cli/main.js; BENCH_DEED)
@@ -58,7 +63,7 @@ const HELP = `npm run bench:claim [-- flags]   (or: node dist/bench/claim/run.js
 function options(): Options {
   const { values } = parseArgs({
     options: {
-      claims: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' }, targets: { type: 'string' },
+      claims: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' }, targets: { type: 'string' }, workers: { type: 'string' },
       'pg-admin-url': { type: 'string' }, deed: { type: 'string' }, 'cpu-prof': { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -77,11 +82,13 @@ function options(): Options {
   for (const t of targets) if (t !== 'sqlite' && t !== 'postgres') throw new Error(`unknown target ${t}: expected sqlite or postgres`);
   const cpuProf = values['cpu-prof'] ?? env['BENCH_CPU_PROF'];
   const json = values.json ?? env['BENCH_JSON'];
+  const workers = values.workers ?? env['BENCH_WORKERS'] ?? 'auto';
   return {
     claims: int('--claims', values.claims ?? env['BENCH_CLAIMS'], 20_000, 100, 1_000_000),
     warmup: int('--warmup', values.warmup ?? env['BENCH_WARMUP'], 2000, 0, 100_000),
     concurrency: int('--concurrency', values.concurrency ?? env['BENCH_CONCURRENCY'], 32, 1, 1024),
     targets: targets as Target[],
+    workers: workers === 'auto' ? cpus().length : int('--workers', workers, 1, 1, 64),
     pgAdminUrl: values['pg-admin-url'] ?? env['BENCH_PG_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     deedMain: resolve(values.deed ?? env['BENCH_DEED'] ?? BUILT_DEED_MAIN),
     cpuProfDir: cpuProf === undefined || cpuProf === '' ? null : resolve(cpuProf),
@@ -104,7 +111,10 @@ interface ClaimResult {
   readonly claimsPerSecond: number;
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
   readonly connectionsOpened: number;
-  /** CPU over the measured claims, 100 = one core: the server (and its kernel part), this process, and the whole machine. */
+  /**
+   * CPU over the measured claims, 100 = one core: the server (primary and workers, and their kernel
+   * part), this process, and the whole machine.
+   */
   readonly cpu: { readonly server: number | null; readonly serverSystem: number | null; readonly load: number; readonly machineBusy: number | null };
   readonly setupSeconds: number;
 }
@@ -133,6 +143,7 @@ async function main(): Promise<void> {
   const cores = cpus();
   log(`Machine: ${cores.length} cores (${cores[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`);
   log(`Load average before the run: ${LOAD_BEFORE}`);
+  log(`Server processes: ${opts.workers} (deed serve with DEED_WORKERS=${opts.workers})`);
   log(`Load: ${opts.concurrency} claims in flight over keep-alive HTTP, ${opts.warmup} warm-up + ${opts.claims} measured claims per target, each of its own device`);
 
   const results: (ClaimResult | { target: Target; skipped: string })[] = [];
@@ -167,7 +178,7 @@ async function runTarget(target: Target, deed: DeedTarget, opts: Options, work: 
   log(`\n== Deed on ${target === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ==`);
   const adminPassword = randomBytes(16).toString('hex');
   const devices = makeClaimableDevices(opts.warmup + opts.claims);
-  let server = await startDeed(opts.deedMain, deed, adminPassword, []);
+  let server = await startDeed(opts.deedMain, deed, adminPassword, opts.workers, []);
   const setupStarted = performance.now();
   const token = await prepareClaims(opts.deedMain, server.url, adminPassword, devices, work, log);
   const setupSeconds = (performance.now() - setupStarted) / 1000;
@@ -175,14 +186,19 @@ async function runTarget(target: Target, deed: DeedTarget, opts: Options, work: 
     // Profile only the claims: restart on the same data under --cpu-prof.
     await server.child.stop();
     mkdirSync(opts.cpuProfDir, { recursive: true });
-    server = await startDeed(opts.deedMain, deed, adminPassword, ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, '--cpu-prof-name', `deed-claim-${target}.cpuprofile`]);
+    // Workers inherit the options: each writes its own profile (named by pid) into the directory.
+    server = await startDeed(opts.deedMain, deed, adminPassword, opts.workers, [
+      '--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, ...(opts.workers > 1 ? [] : ['--cpu-prof-name', `deed-claim-${target}.cpuprofile`]),
+    ]);
   }
   const result: ClaimResult = { ...await claimLoad(target, server.url, token, server.child.process.pid ?? null, devices, opts), setupSeconds };
   const code = await server.child.stop();
   if (code !== 0) log(`deed on ${target} exited with ${code}:\n${server.child.stderr().slice(-4000)}`);
   const problems = server.child.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l));
   if (problems.length > 0) log(`deed on ${target} logged ${problems.length} warnings/errors, e.g.:\n  ${problems.slice(0, 3).join('\n  ')}`);
-  if (opts.cpuProfDir !== null) log(`CPU profile: ${join(opts.cpuProfDir, `deed-claim-${target}.cpuprofile`)}`);
+  if (opts.cpuProfDir !== null) {
+    log(`CPU profile: ${opts.workers > 1 ? `${opts.cpuProfDir}/CPU.*.cpuprofile (primary and workers)` : join(opts.cpuProfDir, `deed-claim-${target}.cpuprofile`)}`);
+  }
   return result;
 }
 
@@ -227,14 +243,14 @@ async function claimLoad(
     await phase(0, opts.warmup, false);
   }
   log(`  measuring: ${opts.claims} claims`);
-  const serverBefore = serverPid === null ? null : processCpuTicks(serverPid);
+  const serverBefore = serverPid === null ? null : processTreeCpuTicks(serverPid);
   const machineBefore = machineCpuTicks();
   const loadBefore = process.cpuUsage();
   const started = performance.now();
   await phase(opts.warmup, opts.warmup + opts.claims, true);
   const seconds = (performance.now() - started) / 1000;
   const loadCpu = process.cpuUsage(loadBefore);
-  const serverAfter = serverPid === null ? null : processCpuTicks(serverPid);
+  const serverAfter = serverPid === null ? null : processTreeCpuTicks(serverPid);
   const machineAfter = machineCpuTicks();
   for (const c of connections) c.close();
 
@@ -280,11 +296,12 @@ function report(results: readonly (ClaimResult | { target: Target; skipped: stri
   const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const out = ['', `Claim benchmark: PUT /api/v2/devices/{devEUI}/claim (TTJS claim API, bearer-token claim client), ${opts.concurrency} in flight, `
     + `${opts.claims} measured claims after ${opts.warmup} warm-up, each of a distinct device (lock: true, regenerateOwnerToken: false)`,
-  `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average before the run ${LOAD_BEFORE}`, ''];
+  `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average before the run ${LOAD_BEFORE}`,
+  `Server processes: ${opts.workers} (deed serve with DEED_WORKERS=${opts.workers}${opts.workers > 1 ? ': a primary and worker processes sharing the port' : ''})`, ''];
   const [header, ...body] = rows;
   if (header !== undefined) out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of body) out.push(row.length === 2 ? `${(row[0] ?? '').padEnd(widths[0] ?? 0)}  ${row[1] ?? ''}` : line(row));
-  out.push(`(CPU over the measured claims, 100 % = one core of ${cpus().length}: the server process (of which in the kernel), this load process, `
+  out.push(`(CPU over the measured claims, 100 % = one core of ${cpus().length}: the server processes (primary and workers; of which in the kernel), this load process, `
     + 'and every other process (PostgreSQL backends included).)');
   const sqlite = results.find((r): r is ClaimResult => r.target === 'sqlite' && !('skipped' in r));
   if (sqlite !== undefined) {

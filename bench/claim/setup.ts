@@ -35,9 +35,9 @@ export interface DeedTarget {
   readonly databaseUrl: string | null;
 }
 
-/** Starts `deed serve` on a free port; resolves once it listens. */
+/** Starts `deed serve` on a free port with `DEED_WORKERS=workers`; resolves once it listens. */
 export async function startDeed(
-  deedMain: string, target: DeedTarget, adminPassword: string, nodeArgs: readonly string[],
+  deedMain: string, target: DeedTarget, adminPassword: string, workers: number, nodeArgs: readonly string[],
 ): Promise<{ child: OwnedChild; url: string }> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -48,6 +48,7 @@ export async function startDeed(
     DEED_HTTP_PORT: String(port),
     DEED_ADMIN_PASSWORD: adminPassword,
     DEED_LOG_LEVEL: 'warn',
+    DEED_WORKERS: String(workers),
     // Only HTTP is measured; the device transports stay off (and off other runs' ports).
     DEED_MQTT_PORT: '0',
     DEED_COAP_PORT: '0',
