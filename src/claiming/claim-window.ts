@@ -74,20 +74,27 @@ function claimingAllowed(device: IpDeviceRecord, settings: ClaimWindowSettings):
 /**
  * Opens (or replaces) a device's claim window: `{secretKey, durationMs}` for the next
  * `durationMs` (clamped to the maximum). Refused, with an error the device can read, when the
- * device is owned already or claiming is off for it. Durable: survives restarts, seen by every
- * instance.
+ * device is owned already or claiming is off for it: checked on `device` as read, and again in
+ * the write itself, so a claim that commits in between leaves no window. Durable: survives
+ * restarts, seen by every instance.
  */
 export async function openClaimWindow(deps: ClaimWindowDeps, device: IpDeviceRecord, announcement: WindowAnnouncement): Promise<{ expiresAt: Date }> {
   if (device.applicationId !== null) throw new ClaimError('already_claimed', `device ${device.name} is already claimed`);
   if (!claimingAllowed(device, deps.settings)) throw new ClaimError('claiming_not_allowed', `claiming is not allowed for device ${device.name}`);
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + announcement.durationMs);
-  await deps.ipDevices.putWindow({
+  const opened = await deps.ipDevices.putWindow({
     deviceId: device.id,
     secret: deps.vault.seal(Buffer.from(announcement.secretKey, 'utf8'), sealContext.claimSecret(device.id)),
     expiresAt,
     openedAt: now,
-  });
+  }, { allowClaimingByDefault: deps.settings.allowClaimingByDefault });
+  if (!opened) {
+    // Claimed (or its flag cleared) since it was read: the write checked again and wrote nothing.
+    const current = await deps.ipDevices.get(device.id);
+    if (current !== null && current.applicationId === null) throw new ClaimError('claiming_not_allowed', `claiming is not allowed for device ${device.name}`);
+    throw new ClaimError('already_claimed', `device ${device.name} is already claimed`);
+  }
   return { expiresAt };
 }
 

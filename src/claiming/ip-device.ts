@@ -49,6 +49,11 @@ export interface ClaimWindowRecord {
   readonly openedAt: Date;
 }
 
+/** What `putWindow` checks besides ownership: the operator's default for devices without their own flag. */
+export interface WindowPolicy {
+  readonly allowClaimingByDefault: boolean;
+}
+
 /** Storage port of IP devices and their claim windows. */
 export interface IpDeviceStore {
   /** Throws AlreadyExistsError when the name is taken in its scope. */
@@ -65,8 +70,12 @@ export interface IpDeviceStore {
   update(id: string, patch: IpDevicePatch, options: {
     readonly expectedVersion?: number; readonly audit?: NewAuditEvent; readonly events?: readonly NewDeviceEvent[]; readonly closeWindow?: boolean;
   }): Promise<IpDeviceRecord | null>;
-  /** Opens or replaces the device's window (new secret and expiry, failures back to 0). */
-  putWindow(window: Omit<ClaimWindowRecord, 'failures'>): Promise<void>;
+  /**
+   * Opens or replaces the device's window (new secret and expiry, failures back to 0) if, checked
+   * in the same atomic write, the device is unowned and claiming is allowed for it (its
+   * `claimingAllowed`, else `policy.allowClaimingByDefault`). False, and nothing written, otherwise.
+   */
+  putWindow(window: Omit<ClaimWindowRecord, 'failures'>, policy: WindowPolicy): Promise<boolean>;
   getWindow(deviceId: string): Promise<ClaimWindowRecord | null>;
   /** Counts a wrong secret; deletes the window once `maxFailures` is reached. True when it was closed. */
   recordWindowFailure(deviceId: string, maxFailures: number): Promise<boolean>;

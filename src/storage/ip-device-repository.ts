@@ -1,9 +1,10 @@
 import { type Kysely, sql } from 'kysely';
-import type { ClaimWindowRecord, IpDevicePatch, IpDeviceRecord, IpDeviceStore, NewIpDevice } from '../claiming/ip-device.js';
+import type { ClaimWindowRecord, IpDevicePatch, IpDeviceRecord, IpDeviceStore, NewIpDevice, WindowPolicy } from '../claiming/ip-device.js';
 import { appendAuditEvents } from './audit-repository.js';
 import type { DatabaseHandle } from './database-handle.js';
 import { appendOutboxEvents } from './outbox-repository.js';
 import { type ClaimWindowRow, type Database, type IpDeviceRow, fromDbBoolean, fromDbTimestamp, toDbBoolean, toDbTimestamp } from './schema.js';
+import { createSqliteWindowPath } from './sqlite-window-path.js';
 import { translateUniqueViolation } from './unique-violation.js';
 import { writeTransaction } from './write-transaction.js';
 
@@ -34,10 +35,41 @@ function windowFromRow(row: ClaimWindowRow): ClaimWindowRecord {
   };
 }
 
-/** IpDeviceStore over Kysely (both dialects). */
-export function createIpDeviceRepository(handle: DatabaseHandle, options: { now?: () => Date } = {}): IpDeviceStore {
+/** Options of {@link createIpDeviceRepository}. */
+export interface IpDeviceRepositoryOptions {
+  /** Source of `createdAt` / `updatedAt`; the system clock by default. */
+  readonly now?: () => Date;
+  /**
+   * On SQLite, run the window hot path (`getByTokenHash`, `putWindow`) on prepared statements with
+   * group commit (`sqlite-window-path.ts`). Default true; false keeps every query on Kysely (the
+   * contract tests run both). No effect on PostgreSQL.
+   */
+  readonly fastPath?: boolean;
+}
+
+/** The conditional window upsert of `putWindow` through Kysely, in the dialect's types. */
+function putWindowQuery(handle: DatabaseHandle, window: Omit<ClaimWindowRecord, 'failures'>, policy: WindowPolicy) {
+  const expiresAt = toDbTimestamp(window.expiresAt);
+  const openedAt = toDbTimestamp(window.openedAt);
+  if (handle.dialect === 'postgres') {
+    return sql`insert into claim_windows (device_id, secret, expires_at, failures, opened_at)
+      select id, cast(${window.secret} as text), cast(${expiresAt} as timestamptz), 0, cast(${openedAt} as timestamptz) from ip_devices
+       where id = ${window.deviceId} and application_id is null and coalesce(claiming_allowed, cast(${policy.allowClaimingByDefault} as boolean))
+      on conflict (device_id) do update
+         set secret = excluded.secret, expires_at = excluded.expires_at, failures = 0, opened_at = excluded.opened_at`;
+  }
+  return sql`insert into claim_windows (device_id, secret, expires_at, failures, opened_at)
+    select id, ${window.secret}, ${expiresAt}, 0, ${openedAt} from ip_devices
+     where id = ${window.deviceId} and application_id is null and coalesce(claiming_allowed, ${toDbBoolean(policy.allowClaimingByDefault)}) = 1
+    on conflict (device_id) do update
+       set secret = excluded.secret, expires_at = excluded.expires_at, failures = 0, opened_at = excluded.opened_at`;
+}
+
+/** IpDeviceStore over Kysely (both dialects); on SQLite the window hot path runs on prepared statements. */
+export function createIpDeviceRepository(handle: DatabaseHandle, options: IpDeviceRepositoryOptions = {}): IpDeviceStore {
   const now = options.now ?? (() => new Date());
   const { db } = handle;
+  const fastPath = handle.dialect === 'sqlite' && options.fastPath !== false ? createSqliteWindowPath(handle) : undefined;
   const one = async (query: Promise<IpDeviceRow | undefined>) => {
     const row = await query;
     return row === undefined ? null : deviceFromRow(row);
@@ -65,7 +97,8 @@ export function createIpDeviceRepository(handle: DatabaseHandle, options: { now?
 
     get: (id) => one(db.selectFrom('ip_devices').selectAll().where('id', '=', id).executeTakeFirst()),
 
-    getByTokenHash: (hash) => one(db.selectFrom('ip_devices').selectAll().where('access_token_hash', '=', hash).executeTakeFirst()),
+    getByTokenHash: (hash) => one(fastPath !== undefined ? fastPath.getByTokenHash(hash)
+      : db.selectFrom('ip_devices').selectAll().where('access_token_hash', '=', hash).executeTakeFirst()),
 
     async findByName(name: string): Promise<IpDeviceRecord[]> {
       return (await db.selectFrom('ip_devices').selectAll().where('name', '=', name).orderBy('created_at').execute()).map(deviceFromRow);
@@ -103,17 +136,18 @@ export function createIpDeviceRepository(handle: DatabaseHandle, options: { now?
       return alone ? write(db) : writeTransaction(handle, write);
     },
 
-    async putWindow(window): Promise<void> {
-      const values = {
-        device_id: window.deviceId,
-        secret: window.secret,
-        expires_at: toDbTimestamp(window.expiresAt),
-        failures: 0,
-        opened_at: toDbTimestamp(window.openedAt),
-      };
-      await db.insertInto('claim_windows').values(values).onConflict((oc) => oc.column('device_id').doUpdateSet({
-        secret: values.secret, expires_at: values.expires_at, failures: 0, opened_at: values.opened_at,
-      })).execute();
+    async putWindow(window, policy): Promise<boolean> {
+      if (fastPath !== undefined) {
+        return fastPath.putWindow({
+          deviceId: window.deviceId,
+          secret: window.secret,
+          expiresAt: toDbTimestamp(window.expiresAt),
+          openedAt: toDbTimestamp(window.openedAt),
+          allowByDefault: toDbBoolean(policy.allowClaimingByDefault),
+        });
+      }
+      const result = await putWindowQuery(handle, window, policy).execute(db);
+      return (result.numAffectedRows ?? 0n) > 0n;
     },
 
     async getWindow(deviceId: string): Promise<ClaimWindowRecord | null> {

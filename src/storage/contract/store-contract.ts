@@ -17,6 +17,7 @@ import { describeDeviceCustodyContract } from './device-custody-contract.js';
 import { describeDeviceImportContract } from './device-import-contract.js';
 import { describeDeviceListingContract } from './device-listing-contract.js';
 import { at, fixtures } from './fixtures.js';
+import { describeIpDeviceContract } from './ip-device-contract.js';
 import { describePeerAndAccountContract } from './peer-account-contract.js';
 import { describeSealedValueContract } from './sealed-value-contract.js';
 import { describeWebhookContract } from './webhook-contract.js';
@@ -89,6 +90,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeAuditContract(ctx);
     describeWebhookContract(ctx);
     describeAttemptContract(ctx);
+    describeIpDeviceContract(ctx);
 
     describe('durability', () => {
       it('keeps data across close and reopen', async () => {

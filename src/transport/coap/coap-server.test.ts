@@ -22,6 +22,7 @@ describe('the CoAP claim listener', () => {
       getByTokenHash: async (hash: string) => (hash === 'hash:good' ? device : hash === 'hash:owned' ? { ...device, applicationId: 'app-1' } : null),
       putWindow: async (window: { deviceId: string; expiresAt: Date }) => {
         windows.push(window);
+        return true;
       },
     },
     hashToken: (token: string) => `hash:${token}`,

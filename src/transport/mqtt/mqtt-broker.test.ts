@@ -25,7 +25,12 @@ function memoryStore(): IpDeviceStore & { windows: Map<string, Omit<ClaimWindowR
     async getByTokenHash(hash) { return [...devices.values()].find((d) => d.accessTokenHash === hash) ?? null; },
     async findByName(name) { return [...devices.values()].filter((d) => d.name === name); },
     async findChild(gatewayId, name) { return [...devices.values()].find((d) => d.gatewayId === gatewayId && d.name === name) ?? null; },
-    async putWindow(window) { windows.set(window.deviceId, window); },
+    async putWindow(window, policy) {
+      const device = devices.get(window.deviceId);
+      if (device === undefined || device.applicationId !== null || !(device.claimingAllowed ?? policy.allowClaimingByDefault)) return false;
+      windows.set(window.deviceId, window);
+      return true;
+    },
     async getWindow(id) { const w = windows.get(id); return w === undefined ? null : { ...w, failures: 0 }; },
     list: unused, update: unused, recordWindowFailure: unused, purgeExpiredWindows: unused,
   };
