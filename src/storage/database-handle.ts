@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import type { SqliteStatementCache } from './sqlite-statement-cache.js';
 
 /** The two SQL dialects Deed stores data in. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -20,6 +21,8 @@ export interface SqliteHandle extends HandleBase {
    * Kysely's connection lock (see `withSqliteConnection`), never across an `await`.
    */
   readonly sqlite: BetterSqlite3.Database;
+  /** The statements `db` runs, prepared once per SQL text (also for the synchronous paths). */
+  readonly statements: SqliteStatementCache;
 }
 
 /** An open PostgreSQL pool. */

@@ -5,6 +5,7 @@ import type { DatabaseHandle, PostgresHandle, SqliteHandle } from './database-ha
 import { parseDatabaseUrl, redactDatabaseUrl } from './database-url.js';
 import { StorageUnavailableError } from './errors.js';
 import type { Database } from './schema.js';
+import { cachingDatabase, createSqliteStatementCache } from './sqlite-statement-cache.js';
 
 /** Options of {@link openDatabase}. */
 export interface OpenDatabaseOptions {
@@ -23,7 +24,9 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * Opens a database. A `postgres://` or `postgresql://` URL selects PostgreSQL (a `pg` pool, checked
  * with one query so an unreachable server fails here); anything else is a SQLite file path (or
  * `sqlite:` + path, or `:memory:`), opened with WAL, `synchronous = NORMAL`, a 5 s busy timeout
- * and foreign keys on. Does not migrate: call `migrateToLatest` next.
+ * and foreign keys on, each statement prepared once per SQL text (`SqliteHandle.statements`, in
+ * front of Kysely's driver, which would prepare it for every query). Does not migrate: call
+ * `migrateToLatest` next.
  *
  * Open one handle per SQLite file per process: better-sqlite3 waits for a lock synchronously, so
  * a second handle in the same process blocks the event loop (up to the busy timeout) while the
@@ -54,13 +57,15 @@ function openSqlite(path: string, options: OpenDatabaseOptions): SqliteHandle {
     sqlite.close();
     throw new StorageUnavailableError(`SQLite ${path}`, reasonOf(error));
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const statements = createSqliteStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite, statements) }) });
   options.log?.(`storage: opened SQLite ${path}`);
   let closed: Promise<void> | undefined;
   return {
     dialect: 'sqlite',
     db,
     sqlite,
+    statements,
     close: () => (closed ??= db.destroy()),
   };
 }
