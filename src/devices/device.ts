@@ -145,6 +145,12 @@ export interface UpdateOptions {
   readonly events?: readonly NewDeviceEvent[];
   /** Deletes the device's session keys in the same transaction (a new owner must rejoin). */
   readonly deleteSessions?: boolean;
+  /**
+   * A successful claim's effect on the attempt limiter (`AttemptLimiter.recordSuccess`) in the
+   * same transaction: the failure counts of these keys are cleared (not of `ip:` keys, and not
+   * while a lock-out runs).
+   */
+  readonly clearAttempts?: { readonly keys: readonly string[]; readonly at: Date };
 }
 
 /** The outcome of one device of {@link DeviceStore.insertMany}. */

@@ -1,7 +1,7 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { AttemptKey, AttemptLimiter } from '../claiming/attempt-limiter.js';
 import type { DatabaseHandle } from './database-handle.js';
-import { fromDbTimestamp, toDbTimestamp } from './schema.js';
+import { type Database, fromDbTimestamp, toDbTimestamp } from './schema.js';
 
 /**
  * Thresholds and lock-out lengths of brute-force protection (structurally `Config['claims']`).
@@ -59,6 +59,22 @@ export function lockoutLadder(limits: Pick<AttemptLimits, 'lockoutSeconds' | 'lo
     ladder.push(seconds);
     if (seconds >= limits.lockoutMaxSeconds) return ladder;
   }
+}
+
+/**
+ * What a successful claim does to the counts (`AttemptLimiter.recordSuccess`): deletes the rows
+ * of its `device:`, `account:` and `client:` keys, not of its `ip:` key, and not while a
+ * lock-out is still running (a success that raced with it does not lift it). The DELETE is
+ * built on `db`, not yet run; null when no key is cleared. Lets a claim clear the counts in its
+ * own transaction.
+ */
+export function clearAttemptsQuery(db: Kysely<Database>, keys: readonly AttemptKey[], now: Date) {
+  const cleared = [...new Set(keys)].filter((key) => kindOf(key) !== 'ip');
+  if (cleared.length === 0) return null;
+  return db
+    .deleteFrom('claim_attempts')
+    .where('key', 'in', cleared)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', toDbTimestamp(now))]));
 }
 
 function checkLimits(limits: AttemptLimits): void {
@@ -171,14 +187,7 @@ export function createAttemptLimiter(handle: DatabaseHandle, limits: AttemptLimi
     },
 
     async recordSuccess(keys, now) {
-      const cleared = [...new Set(keys)].filter((key) => kindOf(key) !== 'ip');
-      if (cleared.length === 0) return;
-      // A lock-out still running stays: a success that raced with it does not lift it.
-      await db
-        .deleteFrom('claim_attempts')
-        .where('key', 'in', cleared)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', toDbTimestamp(now))]))
-        .execute();
+      await clearAttemptsQuery(db, keys, now)?.execute();
     },
   };
 }

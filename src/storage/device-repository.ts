@@ -2,13 +2,16 @@ import { type Kysely, type SelectQueryBuilder, type UpdateObject, sql } from 'ky
 import type {
   DeviceFilter, DevicePatch, DeviceRecord, DeviceScope, DeviceStore, InsertOutcome, JoinCommit, NewDevice, SessionRecord, UpdateOptions,
 } from '../devices/device.js';
+import { clearAttemptsQuery } from './attempt-repository.js';
 import { appendAuditEvents } from './audit-repository.js';
-import { appendOutboxEvents } from './outbox-repository.js';
+import { appendOutboxEvents, OUTBOX_INSERT, outboxRows } from './outbox-repository.js';
 import type { DatabaseHandle, SqlDialect } from './database-handle.js';
 import { deviceFromRow, newDeviceRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionFromRow, sessionRow } from './device-rows.js';
 import { type Database, type DeviceRow, type NewDeviceRow, toDbBoolean, toDbTimestamp } from './schema.js';
 import { createSqliteImportPath } from './sqlite-import-path.js';
 import { createSqliteJoinPath } from './sqlite-join-path.js';
+import { appendAuditEventsSync } from './sqlite-audit-append.js';
+import { sqliteSyncTransaction } from './sqlite-sync-transaction.js';
 import { commitJoinPostgres } from './postgres-join-path.js';
 import { translateUniqueViolation } from './unique-violation.js';
 import { writeTransaction } from './write-transaction.js';
@@ -102,27 +105,50 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
         updated_at: toDbTimestamp(at),
         version: (eb) => eb('version', '+', 1),
       };
-      const write = async (trx: Kysely<Database>) => {
-        let query = trx.updateTable('devices').set(changes).where('dev_eui', '=', normalizeHex(devEui));
-        if (options.expectedVersion !== undefined) query = query.where('version', '=', options.expectedVersion);
-        if (patch.rootKeysExposed !== undefined) {
-          // An exposure is recorded once; later exports keep the first time and account.
-          const exposure = patch.rootKeysExposed;
-          const at = handle.dialect === 'postgres'
-            ? sql<string>`coalesce(root_keys_exposed_at, ${toDbTimestamp(exposure.at)}::timestamptz)`
-            : sql<string>`coalesce(root_keys_exposed_at, ${toDbTimestamp(exposure.at)})`;
-          query = query.set({ root_keys_exposed_at: at, root_keys_exposed_by: sql<string>`coalesce(root_keys_exposed_by, ${exposure.by})` });
-        }
-        const row = await query.returningAll().executeTakeFirst();
+      let query = db.updateTable('devices').set(changes).where('dev_eui', '=', normalizeHex(devEui));
+      if (options.expectedVersion !== undefined) query = query.where('version', '=', options.expectedVersion);
+      if (patch.rootKeysExposed !== undefined) {
+        // An exposure is recorded once; later exports keep the first time and account.
+        const exposure = patch.rootKeysExposed;
+        const at = handle.dialect === 'postgres'
+          ? sql<string>`coalesce(root_keys_exposed_at, ${toDbTimestamp(exposure.at)}::timestamptz)`
+          : sql<string>`coalesce(root_keys_exposed_at, ${toDbTimestamp(exposure.at)})`;
+        query = query.set({ root_keys_exposed_at: at, root_keys_exposed_by: sql<string>`coalesce(root_keys_exposed_by, ${exposure.by})` });
+      }
+      const update = query.returningAll();
+      const alone = options.audit === undefined && options.events === undefined && options.deleteSessions !== true
+        && options.clearAttempts === undefined;
+      if (alone) {
+        const row = await update.executeTakeFirst();
+        return row === undefined ? null : deviceFromRow(row);
+      }
+      if (handle.dialect === 'sqlite' && native) {
+        // The whole transaction in one go, without an await between its statements.
+        const row = await sqliteSyncTransaction(handle, (run) => {
+          const [updated] = run.all(update);
+          if (updated !== undefined) {
+            if (options.deleteSessions === true) run.statement('delete from session_keys where dev_eui = ?').run(updated.dev_eui);
+            if (options.audit !== undefined) appendAuditEventsSync(run, [options.audit], now);
+            for (const row of outboxRows(options.events ?? [])) run.statement(OUTBOX_INSERT).run(row);
+            const clear = options.clearAttempts === undefined ? null : clearAttemptsQuery(db, options.clearAttempts.keys, options.clearAttempts.at);
+            if (clear !== null) run.run(clear);
+          }
+          return updated;
+        });
+        return row === undefined ? null : deviceFromRow(row);
+      }
+      return writeTransaction(handle, async (trx) => {
+        const row = await trx.executeQuery(update.compile()).then((result) => result.rows[0]);
         if (row !== undefined) {
-          if (options.deleteSessions === true) await trx.deleteFrom('session_keys').where('dev_eui', '=', row.dev_eui).execute();
-          if (options.audit !== undefined) await appendAuditEvents(trx, handle.dialect, [options.audit], now);
+          if (options.deleteSessions === true) await trx.executeQuery(deleteSessionsQuery(db, row.dev_eui).compile());
           if (options.events !== undefined) await appendOutboxEvents(trx, options.events);
+          const clear = options.clearAttempts === undefined ? null : clearAttemptsQuery(db, options.clearAttempts.keys, options.clearAttempts.at);
+          if (clear !== null) await trx.executeQuery(clear.compile());
+          // Last before COMMIT: on PostgreSQL the append lock serializes every audited write.
+          if (options.audit !== undefined) await appendAuditEvents(trx, handle.dialect, [options.audit], now);
         }
         return row === undefined ? null : deviceFromRow(row);
-      };
-      const alone = options.audit === undefined && options.events === undefined && options.deleteSessions !== true;
-      return alone ? write(db) : writeTransaction(handle, write);
+      });
     },
 
     async finishImport(marker: string, devEuis: readonly string[], fileSha256: string): Promise<void> {
@@ -270,6 +296,10 @@ function patchColumns(patch: DevicePatch): UpdateObject<Database, 'devices'> {
     ...(patch.macVersion !== undefined && { mac_version: patch.macVersion }),
     ...(patch.resetsJoinNonces !== undefined && { resets_join_nonces: toDbBoolean(patch.resetsJoinNonces) }),
   };
+}
+
+function deleteSessionsQuery(db: Kysely<Database>, devEui: string) {
+  return db.deleteFrom('session_keys').where('dev_eui', '=', devEui);
 }
 
 function assertSessionBelongs(commit: JoinCommit): void {

@@ -9,15 +9,24 @@ import { type Database, type OutboxEventRow, fromDbTimestamp, toDbTimestamp } fr
  */
 export async function appendOutboxEvents(trx: Kysely<Database>, events: readonly NewDeviceEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await trx.insertInto('outbox_events').values(events.map((event) => ({
+  await trx.insertInto('outbox_events').values(outboxRows(events)).execute();
+}
+
+/** The `outbox_events` rows of `events`. */
+export function outboxRows(events: readonly NewDeviceEvent[]) {
+  return events.map((event) => ({
     type: event.type,
     dev_eui: event.devEui,
     application_id: event.applicationId,
     owner_id: event.ownerId,
     payload: JSON.stringify(event.data),
     created_at: toDbTimestamp(event.at),
-  }))).execute();
+  }));
 }
+
+/** The INSERT of one row of {@link outboxRows}, with named parameters (for prepared statements). */
+export const OUTBOX_INSERT = `insert into outbox_events (type, dev_eui, application_id, owner_id, payload, created_at)
+                              values (@type, @dev_eui, @application_id, @owner_id, @payload, @created_at)`;
 
 /** An outbox row as a DeviceEvent (also read by the webhook delivery repository). */
 export function eventFromRow(row: OutboxEventRow): DeviceEvent {

@@ -193,6 +193,28 @@ export function describeDeviceCustodyContract(ctx: ContractContext): void {
       expect(await ctx.stores.audit.list({ limit: 10 })).toEqual([]);
     });
 
+    it('clears claim attempts in the update\'s transaction, as recordSuccess does, and not when nothing was updated', async () => {
+      const created = await ctx.createDevice(1);
+      const keys = [`device:${eui(1)}`, 'client:as-1', 'ip:192.0.2.7'];
+      const counted = async () => (await ctx.handle.db.selectFrom('claim_attempts').select('key').orderBy('key').execute()).map((r) => r.key);
+      await ctx.stores.attempts.recordFailure(keys, at(1));
+      await ctx.stores.devices.update(eui(1), { name: 'moved on' });
+      // A stale claim: nothing updated, nothing cleared, nothing audited.
+      expect(await ctx.stores.devices.update(eui(1), { name: 'stale' }, {
+        expectedVersion: created.version, audit: tokenChanged(), clearAttempts: { keys, at: at(2) },
+      })).toBeNull();
+      expect(await counted()).toEqual(['client:as-1', `device:${eui(1)}`, 'ip:192.0.2.7']);
+      // A failing audit event rolls the clearing back with the update.
+      await expect(ctx.stores.devices.update(eui(1), { name: 'rolled back' }, {
+        audit: tokenChanged({ details: { ownerToken: 'ABCD1234' } }), clearAttempts: { keys, at: at(2) },
+      })).rejects.toThrow(/secret/);
+      expect(await counted()).toHaveLength(3);
+      const updated = await ctx.stores.devices.update(eui(1), { name: 'claimed' }, { audit: tokenChanged(), clearAttempts: { keys, at: at(3) } });
+      expect(updated?.name).toBe('claimed');
+      expect(await counted()).toEqual(['ip:192.0.2.7']);
+      expect(await ctx.stores.audit.verify()).toMatchObject({ ok: true, count: 1 });
+    });
+
     it('records a root-key exposure once: later exports keep the first time and account', async () => {
       const created = await ctx.createDevice(1);
       const first = await ctx.stores.devices.update(eui(1), { rootKeysExposed: { at: at(5), by: 'acme' } });
