@@ -25,6 +25,10 @@ export interface AttemptLimiter {
   check(keys: readonly AttemptKey[], now: Date): Promise<{ readonly retryAfterSeconds: number } | null>;
   /** Counts a failure against every key; locks a key out once it passes the threshold. */
   recordFailure(keys: readonly AttemptKey[], now: Date): Promise<void>;
-  /** A successful claim clears the device's and the claimant's counts (not the address's). */
+  /**
+   * A successful claim clears the device's and the claimant's counts (not the address's).
+   * `claimDevice` has the device store do this in the claim's own transaction instead
+   * (`UpdateOptions.clearAttempts`, the same effect on the storage-backed limiter).
+   */
   recordSuccess(keys: readonly AttemptKey[], now: Date): Promise<void>;
 }

@@ -120,10 +120,25 @@ export async function claimTarget(deps: Pick<ClaimDeps, 'applications'>, claiman
  * (constant time) and is inside its validity window. A claimant that already holds the device
  * only updates its settings. The effect, in one transaction: owner application, activation
  * settings, lock, a new owner token (unless `regenerateOwnerToken: false`), the old sessions
- * deleted (the device must rejoin under its new owner), an audit event and an outbox event. Of
+ * deleted (the device must rejoin under its new owner), an audit event, an outbox event, and the
+ * attempt limiter's success (the claimant's and the device's failure counts cleared). Of
  * concurrent claims of one device, exactly one wins. Every refusal is audited and counted.
  */
 export async function claimDevice(deps: ClaimDeps, claimant: Claimant, input: ClaimInput, context: ClaimContext): Promise<ClaimResult> {
+  const { device, transferred } = await claimDeviceRecord(deps, claimant, input, context);
+  const token = device.ownerToken === null ? null
+    : Buffer.from(deps.vault.open(device.ownerToken, sealContext.ownerToken(device.devEui))).toString('utf8');
+  return { device: toDeviceView(device, { ownerToken: token }), transferred };
+}
+
+/**
+ * {@link claimDevice}, answering with the stored record instead of the holder's view (the owner
+ * token stays sealed): for a transport whose answer does not show the device, as The Things Join
+ * Server claim API's `201` does not.
+ */
+export async function claimDeviceRecord(
+  deps: ClaimDeps, claimant: Claimant, input: ClaimInput, context: ClaimContext,
+): Promise<{ readonly device: DeviceRecord; readonly transferred: boolean }> {
   const proof = parseClaimProof(input);
   const application = await claimTarget(deps, claimant, input.applicationId);
   const lock = optionalBool('lock', input.lock, false);
@@ -183,17 +198,15 @@ export async function claimDevice(deps: ClaimDeps, claimant: Claimant, input: Cl
     type: 'device.claimed', devEui: device.devEui, applicationId: application.id, ownerId: application.ownerId, at: now,
     data: { via: context.via, locked: lock, homeNetId, asId, settingsOnly: holder },
   }];
+  // The limiter's success (AttemptLimiter.recordSuccess) is part of the claim's transaction.
   const updated = await deps.devices.update(device.devEui, patch, {
-    expectedVersion: device.version, audit, events, deleteSessions: !holder,
+    expectedVersion: device.version, audit, events, deleteSessions: !holder, clearAttempts: { keys, at: now },
   });
   if (updated === null) {
     // Another claim (or change) of this device committed first: it won.
     return refuse('concurrent_claim', new ClaimError('claim_failed', FAILED), false);
   }
-  await deps.limiter.recordSuccess(keys, now);
-  const token = updated.ownerToken === null ? null
-    : Buffer.from(deps.vault.open(updated.ownerToken, sealContext.ownerToken(updated.devEui))).toString('utf8');
-  return { device: toDeviceView(updated, { ownerToken: token }), transferred: !holder };
+  return { device: updated, transferred: !holder };
 }
 
 function tokenAccepted(deps: Pick<ClaimDeps, 'vault'>, device: DeviceRecord, proof: ClaimProof, now: Date): boolean {

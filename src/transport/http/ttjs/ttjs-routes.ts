@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { claimDevice, type ClaimDeps } from '../../../claiming/claim-device.js';
+import { claimDeviceRecord, type ClaimDeps } from '../../../claiming/claim-device.js';
 import type { Claimant } from '../../../claiming/claimant.js';
 import { claimStatus, releaseDevice } from '../../../claiming/release-device.js';
 import type { PeerRecord, PeerStore } from '../../../peers/peer.js';
@@ -102,7 +102,7 @@ export async function ttjsRoutes(app: FastifyInstance, deps: TtjsRouteDeps): Pro
     },
   }, async (request, reply) => {
     const { devEUI } = request.params as { devEUI: string };
-    await claimDevice(deps.claims, claimant(request), claimInputFromTtjs(devEUI, request.body as TtjsClaimBody), context(request));
+    await claimDeviceRecord(deps.claims, claimant(request), claimInputFromTtjs(devEUI, request.body as TtjsClaimBody), context(request));
     return reply.code(201).send();
   });
 
