@@ -39,13 +39,16 @@ export interface MqttClaimDeps {
   readonly log: { error(obj: object, msg: string): void };
 }
 
+/** Strict UTF-8: malformed bytes throw. Stateless between `decode` calls without `stream`, so shared. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The payload as JSON; an empty one is `undefined` (empty secret, default duration). */
 function readJson(payload: Buffer, limit: number): unknown {
   if (payload.length > limit) throw new DeedError('payload_too_large', `the claim message is larger than ${limit} bytes`);
   if (payload.length === 0) return undefined;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+    text = UTF8.decode(payload);
   } catch {
     throw new InvalidInputError('the payload is not UTF-8 text; send {"secretKey":"…","durationMs":60000} or nothing');
   }
