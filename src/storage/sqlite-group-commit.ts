@@ -42,7 +42,8 @@ const DEFAULT_LOCK_WAIT_MS = 5000;
  * The write lock is taken without waiting: while another connection (another process) holds it,
  * the batch is retried on a later turn instead of sleeping in SQLite's busy handler, which would
  * block the event loop; writes submitted meanwhile join it. After `lockWaitMs` the queued writes
- * fail with SQLITE_BUSY, as a busy timeout would. The same scheme as `sqlite-join-path.ts`.
+ * fail with SQLITE_BUSY, as a busy timeout would. Used by the join path (`sqlite-join-path.ts`) and the
+ * claim-window path (`sqlite-window-path.ts`).
  */
 export function createSqliteGroupCommit<P, R>(
   handle: SqliteHandle,

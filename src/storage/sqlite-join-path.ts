@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DeviceRecord, JoinCommit } from '../devices/device.js';
 import { type SqliteHandle, withSqliteConnection } from './database-handle.js';
+import { createSqliteGroupCommit, type SqliteGroupCommitOptions } from './sqlite-group-commit.js';
 import { deviceFromRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionRow } from './device-rows.js';
 import { type DeviceRow, type NewSessionRow, toDbTimestamp } from './schema.js';
 import { translateUniqueViolation } from './unique-violation.js';
@@ -11,16 +12,8 @@ export interface SqliteJoinPath {
   commitJoin(commit: JoinCommit): Promise<boolean>;
 }
 
-/** Tuning of {@link createSqliteJoinPath}; the defaults suit production. */
-export interface SqliteJoinPathOptions {
-  /** Most joins committed in one transaction. Default 256. */
-  readonly maxBatch?: number;
-  /**
-   * How long queued joins wait for a write lock another connection holds before they fail with
-   * that connection's SQLITE_BUSY, ms. Default 5000 (the connection's busy timeout).
-   */
-  readonly lockWaitMs?: number;
-}
+/** Tuning of {@link createSqliteJoinPath} (its group commit); the defaults suit production. */
+export type SqliteJoinPathOptions = SqliteGroupCommitOptions;
 
 /** The three statements of one join's commit. */
 interface JoinStatements {
@@ -31,13 +24,6 @@ interface JoinStatements {
 
 interface Statements extends JoinStatements {
   readonly selectDevice: BetterSqlite3.Statement<[string], DeviceRow>;
-  /** One join in its own `BEGIN IMMEDIATE` transaction (waits on the busy timeout). */
-  readonly commitAlone: BetterSqlite3.Transaction<(params: CommitParams) => boolean>;
-  /** The busy timeout the connection was opened with, ms. */
-  readonly busyTimeoutMs: number;
-  readonly begin: BetterSqlite3.Statement;
-  readonly commit: BetterSqlite3.Statement;
-  readonly rollback: BetterSqlite3.Statement;
 }
 
 interface CommitParams {
@@ -51,121 +37,24 @@ interface CommitParams {
   readonly others: number;
 }
 
-interface Queued {
-  readonly params: CommitParams;
-  resolve(committed: boolean): void;
-  reject(error: unknown): void;
-}
-
-const DEFAULT_MAX_BATCH = 256;
-const DEFAULT_LOCK_WAIT_MS = 5000;
-
 /**
  * Prepared better-sqlite3 statements for `get` and `commitJoin`, run synchronously under
- * Kysely's connection lock (Kysely's SQLite driver prepares every statement anew and hops through
- * several promises per query). Statements are prepared on first use (after migration).
+ * Kysely's connection lock (Kysely's SQLite driver hops through several promises per query).
+ * Statements are prepared on first use (after migration).
  *
- * Group commit: the joins committed during one turn of the event loop are written in ONE
- * `BEGIN IMMEDIATE … COMMIT`, right after the turn (`setImmediate`). Each join still runs its
+ * Group commit (`sqlite-group-commit.ts`): the joins committed during one turn of the event loop
+ * are written in ONE `BEGIN IMMEDIATE … COMMIT`, right after the turn. Each join still runs its
  * own compare-and-set (`UPDATE … WHERE version = expected`), so of racing duplicates exactly one
  * wins, in this process or across processes, and a join whose UPDATE matches nothing writes
  * nothing. A batch that throws (say a duplicate session key id) is rolled back as a whole and its
- * joins are committed again one transaction each, so only the guilty join fails.
- *
- * The write lock is taken without waiting: while another connection (another process) holds it,
- * the batch is retried on a later turn instead of sleeping in SQLite's busy handler, which
- * would block the event loop. Joins arriving meanwhile join the batch. After `lockWaitMs` the
- * queued joins fail with SQLITE_BUSY, as a busy timeout would.
+ * joins are committed again one transaction each, so only the guilty join fails. While another
+ * connection (another process) holds the write lock, the batch is retried on a later turn
+ * instead of blocking the event loop in SQLite's busy handler.
  */
 export function createSqliteJoinPath(handle: SqliteHandle, now: () => Date, options: SqliteJoinPathOptions = {}): SqliteJoinPath {
-  const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
-  const lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
   let statements: Statements | undefined;
   const prepared = (): Statements => (statements ??= prepare(handle.sqlite));
-
-  let queue: Queued[] = [];
-  let scheduled = false;
-  /** Since when the queue head has been waiting for another connection's write lock. */
-  let busySince: number | null = null;
-  let busyAttempts = 0;
-
-  const schedule = (delayMs: number): void => {
-    scheduled = true;
-    if (delayMs === 0) setImmediate(flush);
-    else setTimeout(flush, delayMs);
-  };
-
-  const flush = (): void => {
-    withSqliteConnection(handle, (sqlite) => commitQueued(sqlite)).then(
-      (outcome) => {
-        scheduled = false;
-        if (outcome.busy === null) {
-          busySince = null;
-          busyAttempts = 0;
-        } else {
-          const at = performance.now();
-          busySince ??= at;
-          if (at - busySince >= lockWaitMs) {
-            failAll(outcome.busy);
-            busySince = null;
-            busyAttempts = 0;
-          } else {
-            // Another process is writing: come back after this turn, then every millisecond.
-            schedule(++busyAttempts <= 2 ? 0 : 1);
-            return;
-          }
-        }
-        if (queue.length > 0) schedule(0);
-      },
-      (error: unknown) => {
-        scheduled = false;
-        failAll(error);
-      },
-    );
-  };
-
-  const failAll = (error: unknown): void => {
-    const failed = queue;
-    queue = [];
-    for (const job of failed) job.reject(error);
-  };
-
-  /** Commits up to `maxBatch` queued joins; `busy` is the SQLITE_BUSY error when the lock was taken. */
-  const commitQueued = (sqlite: BetterSqlite3.Database): { busy: unknown } => {
-    const s = prepared();
-    const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-    if (batch.length === 0) return { busy: null };
-    // SQLite runs a busy_timeout pragma when it is prepared, so these cannot be prepared once.
-    sqlite.pragma('busy_timeout = 0');
-    try {
-      s.begin.run();
-    } catch (error) {
-      queue = batch.concat(queue);
-      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return { busy: error };
-      throw error;
-    } finally {
-      sqlite.pragma(`busy_timeout = ${s.busyTimeoutMs}`);
-    }
-    let results: boolean[];
-    try {
-      results = batch.map((job) => commitOne(s, job.params));
-      s.commit.run();
-    } catch {
-      if (sqlite.inTransaction) s.rollback.run();
-      // One transaction each, so that only the join that failed fails.
-      for (const job of batch) {
-        try {
-          job.resolve(s.commitAlone.immediate(job.params));
-        } catch (error) {
-          job.reject(error);
-        }
-      }
-      return { busy: null };
-    }
-    batch.forEach((job, i) => job.resolve(results[i] === true));
-    return { busy: null };
-  };
+  const commit = createSqliteGroupCommit(handle, (_sqlite, params: CommitParams) => commitOne(prepared(), params), options);
 
   return {
     get(devEui) {
@@ -176,24 +65,19 @@ export function createSqliteJoinPath(handle: SqliteHandle, now: () => Date, opti
       });
     },
 
-    commitJoin(commit) {
-      const session = sessionRow(commit.session);
+    commitJoin(join) {
+      const session = sessionRow(join.session);
       const params: CommitParams = {
-        devEui: normalizeHex(commit.devEui),
-        expectedVersion: commit.expectedVersion,
-        lastDevNonce: commit.lastDevNonce,
-        usedDevNonces: serializeNonces(commit.usedDevNonces),
-        lastJoinNonce: commit.lastJoinNonce,
+        devEui: normalizeHex(join.devEui),
+        expectedVersion: join.expectedVersion,
+        lastDevNonce: join.lastDevNonce,
+        usedDevNonces: serializeNonces(join.usedDevNonces),
+        lastJoinNonce: join.lastJoinNonce,
         updatedAt: toDbTimestamp(now()),
         session,
-        others: otherSessionsToKeep(commit.keepSessions),
+        others: otherSessionsToKeep(join.keepSessions),
       };
-      return translateUniqueViolation('session', { devEui: params.devEui, sessionKeyId: session.session_key_id }, () =>
-        new Promise<boolean>((resolve, reject) => {
-          queue.push({ params, resolve, reject });
-          if (!scheduled) schedule(0);
-        }),
-      );
+      return translateUniqueViolation('session', { devEui: params.devEui, sessionKeyId: session.session_key_id }, () => commit(params));
     },
   };
 }
@@ -239,15 +123,5 @@ function prepare(sqlite: BetterSqlite3.Database): Statements {
            order by created_at desc, session_key_id desc
            limit -1 offset @others)`,
   );
-  const join: JoinStatements = { updateState, insertSession, pruneSessions };
-  const timeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
-  return {
-    ...join,
-    selectDevice,
-    commitAlone: sqlite.transaction((params: CommitParams) => commitOne(join, params)),
-    busyTimeoutMs: Number.isInteger(timeout) && timeout >= 0 ? timeout : DEFAULT_LOCK_WAIT_MS,
-    begin: sqlite.prepare('begin immediate'),
-    commit: sqlite.prepare('commit'),
-    rollback: sqlite.prepare('rollback'),
-  };
+  return { updateState, insertSession, pruneSessions, selectDevice };
 }
