@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteHandle } from './database-handle.js';
+import { lockSqliteFromElsewhere } from './contract/sqlite-lock.js';
 import { openDatabase } from './open-database.js';
 import { createSqliteGroupCommit } from './sqlite-group-commit.js';
 
@@ -36,19 +37,6 @@ function inserts(options: { lockWaitMs?: number } = {}) {
 
 const rows = () => handle.sqlite.prepare('select k, v from t order by k').all();
 
-/** Another connection to the same file (as another process would have), holding the write lock. */
-function lockFromElsewhere(): { release(): void } {
-  const other = new BetterSqlite3(path);
-  other.pragma('busy_timeout = 0');
-  other.prepare('begin immediate').run();
-  return {
-    release() {
-      other.prepare('commit').run();
-      other.close();
-    },
-  };
-}
-
 describe('SQLite group commit', () => {
   it('commits the writes of one turn together, each with its own result', async () => {
     const { write } = inserts();
@@ -75,7 +63,7 @@ describe('SQLite group commit', () => {
 
   it('waits for another connection\'s write lock without blocking the event loop', async () => {
     const { write } = inserts();
-    const lock = lockFromElsewhere();
+    const lock = lockSqliteFromElsewhere(path);
     const pending = write({ k: 1, v: 'later' });
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
@@ -90,7 +78,7 @@ describe('SQLite group commit', () => {
 
   it('fails the queued writes with SQLITE_BUSY after lockWaitMs', async () => {
     const { write } = inserts({ lockWaitMs: 50 });
-    const lock = lockFromElsewhere();
+    const lock = lockSqliteFromElsewhere(path);
     try {
       await expect(write({ k: 1, v: 'never' })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     } finally {

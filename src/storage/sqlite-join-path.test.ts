@@ -1,4 +1,3 @@
-import BetterSqlite3 from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { at, fixtures } from './contract/fixtures.js';
 import { createStores, type Stores } from './create-stores.js';
 import type { SqliteHandle } from './database-handle.js';
 import { migrateToLatest } from './migrate-to-latest.js';
+import { lockSqliteFromElsewhere } from './contract/sqlite-lock.js';
 import { openDatabase } from './open-database.js';
 import { createSqliteJoinPath, type SqliteJoinPathOptions } from './sqlite-join-path.js';
 
@@ -15,13 +15,13 @@ const dir = mkdtempSync(join(tmpdir(), 'deed-join-path-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let counter = 0;
-let path = '';
+let dbFile = '';
 let handle: SqliteHandle;
 let stores: Stores;
 
 beforeEach(async () => {
-  path = join(dir, `join-path-${++counter}.db`);
-  const opened = await openDatabase(path);
+  dbFile = join(dir, `join-path-${++counter}.db`);
+  const opened = await openDatabase(dbFile);
   if (opened.dialect !== 'sqlite') throw new Error('expected SQLite');
   handle = opened;
   await migrateToLatest(handle);
@@ -37,19 +37,6 @@ async function device(i: number) {
   const record = await stores.devices.get(fixtures.eui(i));
   if (record === null) throw new Error('not created');
   return record;
-}
-
-/** Another connection to the same file (as another process would have), holding the write lock. */
-function lockFromElsewhere(): { release(): void } {
-  const other = new BetterSqlite3(path);
-  other.pragma('busy_timeout = 0');
-  other.prepare('begin immediate').run();
-  return {
-    release() {
-      other.prepare('commit').run();
-      other.close();
-    },
-  };
 }
 
 describe('SQLite join path: group commit', () => {
@@ -105,7 +92,7 @@ describe('SQLite join path: group commit', () => {
   it('waits for another connection\'s write lock without blocking the event loop', async () => {
     const d = await device(1);
     const path = joinPath();
-    const lock = lockFromElsewhere();
+    const lock = lockSqliteFromElsewhere(dbFile);
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 5);
     try {
@@ -123,7 +110,7 @@ describe('SQLite join path: group commit', () => {
   it('fails with SQLITE_BUSY after lockWaitMs, writing nothing', async () => {
     const d = await device(1);
     const path = joinPath({ lockWaitMs: 50 });
-    const lock = lockFromElsewhere();
+    const lock = lockSqliteFromElsewhere(dbFile);
     try {
       const error = await path.commitJoin(fixtures.join(d, sessionId(1), at(1))).catch((e: unknown) => e);
       expect((error as { code?: unknown }).code).toBe('SQLITE_BUSY');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startDeed, tempDir, type DeedServer } from '../support/deed-process.js';
-import { deviceAcceptsJoin, joinReq, postBi, randomDevice, resultCode, type MacVersion, type TestDevice } from '../support/network-server.js';
+import { deviceAcceptsJoin, joinReq, postBi, registerRandomDevice, resultCode, type MacVersion, type TestDevice } from '../support/network-server.js';
 import { adminPostgresUrl, createTestDatabase, postgresAvailable, postgresRequired, type TestDatabase } from '../support/postgres.js';
 
 const NS_KEK = '000102030405060708090A0B0C0D0E0F';
@@ -45,20 +45,9 @@ async function registerNetworkServer(server: DeedServer): Promise<string> {
   return token;
 }
 
-/** Registers a random device through the management API (`deed device add` does the same POST). */
-async function addDevice(server: DeedServer, macVersion: MacVersion): Promise<TestDevice> {
-  const device = randomDevice(macVersion);
-  const response = await fetch(`${server.url}/api/v1/devices`, {
-    method: 'POST',
-    headers: { ...adminHeaders, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      devEui: device.devEui, joinEui: device.joinEui, macVersion, appKey: device.appKey,
-      ...(device.nwkKey !== undefined ? { nwkKey: device.nwkKey } : {}), homeNetId: NET_ID,
-    }),
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return device;
-}
+/** Registers a random device homed on NET_ID, as admin. */
+const addDevice = (server: DeedServer, macVersion: MacVersion): Promise<TestDevice> =>
+  registerRandomDevice(server.url, adminHeaders, macVersion, NET_ID);
 
 /**
  * Fires every message at once (request i to server i mod n) and returns the answers in order.

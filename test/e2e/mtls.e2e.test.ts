@@ -5,7 +5,7 @@ import { createTestPki, type CertificateFiles, type TestPki } from '../support/c
 import { ADMIN_PASSWORD, runDeed, startDeed, tempDir, type DeedServer } from '../support/deed-process.js';
 import { freePort } from '../support/free-port.js';
 import {
-  deviceAcceptsJoin, joinReq, postBi, randomDevice, resultCode, unwrapKey, type MacVersion, type TestDevice,
+  deviceAcceptsJoin, joinReq, postBi, registerRandomDevice, resultCode, unwrapKey, type MacVersion, type TestDevice,
 } from '../support/network-server.js';
 
 const NS_KEK = '000102030405060708090A0B0C0D0E0F';
@@ -74,20 +74,9 @@ describe('Backend Interfaces over HTTPS with client certificates, end to end', (
   const data = tempDir();
 
   const adminHeaders = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` };
-  /** Registers a random device through the management API (`deed device add` does the same POST). */
-  const addDevice = async (macVersion: MacVersion, homeNetId: string): Promise<TestDevice> => {
-    const device = randomDevice(macVersion);
-    const response = await fetch(`${server.url}/api/v1/devices`, {
-      method: 'POST',
-      headers: { ...adminHeaders, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        devEui: device.devEui, joinEui: device.joinEui, macVersion, appKey: device.appKey,
-        ...(device.nwkKey !== undefined ? { nwkKey: device.nwkKey } : {}), homeNetId,
-      }),
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    return device;
-  };
+  const addDevice = (macVersion: MacVersion, homeNetId: string): Promise<TestDevice> =>
+    registerRandomDevice(server.url, adminHeaders, macVersion, homeNetId);
+
   const nextJoinNonce = async (device: TestDevice): Promise<number> => {
     const response = await fetch(`${server.url}/api/v1/devices/${device.devEui}?nonces=true`, { headers: adminHeaders });
     expect(response.status).toBe(200);

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startDeed, tempDir, type DeedServer } from '../support/deed-process.js';
-import { deviceAcceptsJoin, joinReq, postBi, randomDevice, resultCode, type MacVersion, type TestDevice } from '../support/network-server.js';
+import { deviceAcceptsJoin, joinReq, postBi, registerRandomDevice, resultCode, type MacVersion, type TestDevice } from '../support/network-server.js';
 import { adminPostgresUrl, createTestDatabase, postgresAvailable, postgresRequired, type TestDatabase } from '../support/postgres.js';
 
 const NET_ID = '000013';
@@ -34,19 +34,9 @@ async function registerNetworkServer(server: DeedServer): Promise<string> {
   return (JSON.parse(text) as { token: string }).token;
 }
 
-async function addDevice(server: DeedServer, macVersion: MacVersion): Promise<TestDevice> {
-  const device = randomDevice(macVersion);
-  const response = await fetch(`${server.url}/api/v1/devices`, {
-    method: 'POST',
-    headers: { ...adminHeaders, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      devEui: device.devEui, joinEui: device.joinEui, macVersion, appKey: device.appKey,
-      ...(device.nwkKey !== undefined ? { nwkKey: device.nwkKey } : {}), homeNetId: NET_ID,
-    }),
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return device;
-}
+/** Registers a random device homed on NET_ID, as admin. */
+const addDevice = (server: DeedServer, macVersion: MacVersion): Promise<TestDevice> =>
+  registerRandomDevice(server.url, adminHeaders, macVersion, NET_ID);
 
 /**
  * Sends every message at once, each on its own connection (a warm-up round opens them first), so

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { createDecipheriv, createCipheriv, randomBytes } from 'node:crypto';
 import loraPacketCjs from 'lora-packet';
 
@@ -141,4 +142,24 @@ export function deviceAcceptsJoin(device: TestDevice, devNonce: number, netIdHex
     keys: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, hex(v as Buffer)])) as Record<string, string>,
     expectedNetIdMatches: hex(netId) === netIdHex.toUpperCase(),
   };
+}
+
+/**
+ * Registers a random device of `macVersion` with home NetID `homeNetId` through the management
+ * API (`deed device add` does the same POST), as the account of `headers`.
+ */
+export async function registerRandomDevice(
+  baseUrl: string, headers: Record<string, string>, macVersion: MacVersion, homeNetId: string,
+): Promise<TestDevice> {
+  const device = randomDevice(macVersion);
+  const response = await fetch(`${baseUrl}/api/v1/devices`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      devEui: device.devEui, joinEui: device.joinEui, macVersion, appKey: device.appKey,
+      ...(device.nwkKey !== undefined ? { nwkKey: device.nwkKey } : {}), homeNetId,
+    }),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return device;
 }
