@@ -84,7 +84,6 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
   installProblemHandlers(app);
-  if (deps.consoleSessions !== undefined) installConsoleSessions(app, deps.consoleSessions);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -117,24 +116,30 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
   await app.register(healthRoutes, { metrics: deps.metrics, ping: deps.ping });
   await app.register(biRoutes, { joinServer: deps.joinServer, metrics: deps.metrics });
   await app.register(ttjsRoutes, { prefix: '/api/v2', claims: deps.claims, peers: deps.joinServer.peers });
-  const accountDeps = {
-    accounts: deps.accounts, apiKeys: deps.apiKeys, passwords: deps.passwords, audit: deps.audit, credentialCache: deps.auth, auth: deps.auth,
-  };
-  await app.register(accountRoutes, accountDeps);
-  await app.register(apiKeyRoutes, accountDeps);
-  await app.register(deviceRoutes, { ...deps.devices, auth: deps.auth, auditLog: deps.audit });
-  await app.register(qrRoutes, { ...deps.devices, auth: deps.auth });
-  await app.register(importRoutes, { ...deps.imports, auth: deps.auth, claims: deps.claims });
-  await app.register(claimRoutes, { ...deps.claims, auth: deps.auth });
-  await app.register(deviceWindowRoutes, { ...deps.deviceWindows, auth: deps.auth });
-  await app.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
-  await app.register(peerRoutes, {
-    peers: deps.joinServer.peers, vault: deps.joinServer.vault, applications: deps.claims.applicationStore, auth: deps.auth,
+  // The management API, the console and its sign-in sessions: the console-session hooks run on
+  // these routes only, not on the Backend Interfaces, TTJS and health routes above, which
+  // never take the session cookie (a join does not pay for three hooks it has no use for).
+  await app.register(async (management) => {
+    if (deps.consoleSessions !== undefined) installConsoleSessions(management, deps.consoleSessions);
+    const accountDeps = {
+      accounts: deps.accounts, apiKeys: deps.apiKeys, passwords: deps.passwords, audit: deps.audit, credentialCache: deps.auth, auth: deps.auth,
+    };
+    await management.register(accountRoutes, accountDeps);
+    await management.register(apiKeyRoutes, accountDeps);
+    await management.register(deviceRoutes, { ...deps.devices, auth: deps.auth, auditLog: deps.audit });
+    await management.register(qrRoutes, { ...deps.devices, auth: deps.auth });
+    await management.register(importRoutes, { ...deps.imports, auth: deps.auth, claims: deps.claims });
+    await management.register(claimRoutes, { ...deps.claims, auth: deps.auth });
+    await management.register(deviceWindowRoutes, { ...deps.deviceWindows, auth: deps.auth });
+    await management.register(auditRoutes, { audit: deps.audit, auth: deps.auth });
+    await management.register(peerRoutes, {
+      peers: deps.joinServer.peers, vault: deps.joinServer.vault, applications: deps.claims.applicationStore, auth: deps.auth,
+    });
+    await management.register(vendorKeyRoutes, { ...deps.devices, auth: deps.auth });
+    await management.register(webhookRoutes, { ...deps.webhooks, auth: deps.auth });
+    await management.register(deviceSessionsRoutes, { devices: deps.devices.devices, applications: deps.devices.applications, auth: deps.auth });
+    if (deps.consoleSessions !== undefined) await management.register(sessionRoutes, { sessions: deps.consoleSessions });
+    if (deps.consoleDir !== undefined) await management.register(consoleRoutes, { dir: deps.consoleDir });
   });
-  await app.register(vendorKeyRoutes, { ...deps.devices, auth: deps.auth });
-  await app.register(webhookRoutes, { ...deps.webhooks, auth: deps.auth });
-  await app.register(deviceSessionsRoutes, { devices: deps.devices.devices, applications: deps.devices.applications, auth: deps.auth });
-  if (deps.consoleSessions !== undefined) await app.register(sessionRoutes, { sessions: deps.consoleSessions });
-  if (deps.consoleDir !== undefined) await app.register(consoleRoutes, { dir: deps.consoleDir });
   return app;
 }

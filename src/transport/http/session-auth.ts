@@ -36,8 +36,9 @@ function isSignIn(request: FastifyRequest): boolean {
 }
 
 /**
- * Installs, on the root instance (before any route), what makes the console's session cookie a
- * credential of the REST API:
+ * Installs, on the instance that holds the management routes and the console (before its routes;
+ * the Backend Interfaces, TTJS and health routes live outside it and never see these hooks), what
+ * makes the console's session cookie a credential of the REST API:
  *
  * - `onRequest`: a request to `/api/…` with the cookie and no other credentials (HTTP Basic or an
  *   API key win) gets `request.consoleSession` when the session is live; `requireAccount` then
@@ -51,7 +52,7 @@ export function installConsoleSessions(app: FastifyInstance, sessions: ConsoleSe
   const stale = new WeakSet<FastifyRequest>();
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (!request.url.startsWith('/api/') || request.url.startsWith('/api/bi')) return;
+    if (!request.url.startsWith('/api/')) return;
     const token = readCookie(request, SESSION_COOKIE);
     if (token === null || token === '' || carriesOtherCredentials(request)) return;
     const resolved = await sessions.resolve(token);
