@@ -193,11 +193,22 @@ export interface JoinCommit {
   readonly keepSessions: number;
 }
 
+/**
+ * What a join reads of a device: its identity, root keys, home network, Application Server, KEK
+ * and nonce state. Reading only these columns keeps the join's lookup small (a device row also
+ * carries its owner token, provenance and timestamps).
+ */
+export type JoinDeviceRecord = Pick<DeviceRecord,
+  'devEui' | 'joinEui' | 'macVersion' | 'appKey' | 'nwkKey' | 'homeNetId' | 'homeNsId' | 'asId'
+  | 'resetsJoinNonces' | 'lastDevNonce' | 'usedDevNonces' | 'lastJoinNonce' | 'version' | 'asKek'>;
+
 /** Storage port for devices and their sessions. */
 export interface DeviceStore {
   /** Throws AlreadyExistsError (`already_exists`) when the DevEUI is taken. */
   create(device: NewDevice): Promise<DeviceRecord>;
   get(devEui: string): Promise<DeviceRecord | null>;
+  /** The fields of {@link JoinDeviceRecord}, as `get` would return them; null when there is no such device. */
+  getForJoin(devEui: string): Promise<JoinDeviceRecord | null>;
   /** The devices among `devEuis` that exist (any order). */
   getMany(devEuis: readonly string[]): Promise<DeviceRecord[]>;
   /** The devices whose secure element is among `uniqueIds` (lower-case hex; any order). */

@@ -10,7 +10,7 @@ import { JoinServerError } from './errors.js';
 import { envelopeKey, openDeviceAsKek, openPeerKek, requireKekOrPlain, type KeyEnvelope, type PeerKek } from './key-envelope.js';
 import type { JoinServerDeps } from './join-server-deps.js';
 import { openRootKeys } from './root-keys.js';
-import type { DeviceRecord, PeerRecord, SessionRecord } from './ports.js';
+import type { JoinDeviceRecord, PeerRecord, SessionRecord } from './ports.js';
 
 /** A Backend Interfaces JoinReq, validated by the transport. */
 export interface JoinRequestMessage {
@@ -106,15 +106,15 @@ function authorizeSender(caller: PeerRecord, msg: JoinRequestMessage): void {
   }
 }
 
-async function resolveDevice(deps: JoinServerDeps, request: JoinRequest): Promise<DeviceRecord> {
-  const device = await deps.devices.get(request.devEui.toHex());
+async function resolveDevice(deps: JoinServerDeps, request: JoinRequest): Promise<JoinDeviceRecord> {
+  const device = await deps.devices.getForJoin(request.devEui.toHex());
   if (device === null || device.joinEui !== request.joinEui.toHex()) {
     throw new JoinServerError('unknown_dev_eui', `no device with JoinEUI ${request.joinEui.toHex()} and DevEUI ${request.devEui.toHex()}`);
   }
   return device;
 }
 
-function authorizePeer(device: DeviceRecord, caller: PeerRecord): void {
+function authorizePeer(device: JoinDeviceRecord, caller: PeerRecord): void {
   if (device.homeNetId === null || device.homeNetId !== caller.netId) {
     throw new JoinServerError('activation_disallowed', `NetID ${caller.netId ?? '?'} may not activate this device`);
   }
@@ -123,7 +123,7 @@ function authorizePeer(device: DeviceRecord, caller: PeerRecord): void {
   }
 }
 
-async function resolveAsKek(deps: JoinServerDeps, device: DeviceRecord): Promise<PeerKek | null> {
+async function resolveAsKek(deps: JoinServerDeps, device: JoinDeviceRecord): Promise<PeerKek | null> {
   const own = openDeviceAsKek(device, deps.vault);
   if (own !== null) return own;
   if (device.asId === null) return null;
@@ -131,7 +131,7 @@ async function resolveAsKek(deps: JoinServerDeps, device: DeviceRecord): Promise
   return as === null ? null : openPeerKek(as, deps.vault);
 }
 
-function selectKeys(deps: JoinServerDeps, device: DeviceRecord, macVersion: MacVersion) {
+function selectKeys(deps: JoinServerDeps, device: JoinDeviceRecord, macVersion: MacVersion) {
   const keys = openRootKeys(deps.vault, device, macVersion);
   try {
     return selectRootKeys(keys, macVersion);
@@ -143,7 +143,7 @@ function selectKeys(deps: JoinServerDeps, device: DeviceRecord, macVersion: MacV
   }
 }
 
-function reserveNonces(deps: JoinServerDeps, device: DeviceRecord, devNonce: number) {
+function reserveNonces(deps: JoinServerDeps, device: JoinDeviceRecord, devNonce: number) {
   const check = checkDevNonce(device, devNonce, {
     counter: usesDevNonceCounter(device.macVersion),
     resetsJoinNonces: device.resetsJoinNonces,
@@ -190,7 +190,7 @@ function deriveAndBuild(
 }
 
 function sealSession(
-  deps: JoinServerDeps, device: DeviceRecord, msg: JoinRequestMessage, request: JoinRequest,
+  deps: JoinServerDeps, device: JoinDeviceRecord, msg: JoinRequestMessage, request: JoinRequest,
   built: BuiltJoin, joinNonce: number, sessionKeyId: string,
 ): SessionRecord {
   const seal = (key: AesKey | undefined, field: Parameters<typeof sealContext.sessionKey>[2]) =>

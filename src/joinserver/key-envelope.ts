@@ -1,7 +1,7 @@
 import { AesKey, wrapKey } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
 import { JoinServerError } from './errors.js';
-import type { DeviceRecord, KeyVault, PeerRecord } from './ports.js';
+import type { JoinDeviceRecord, KeyVault, PeerRecord } from './ports.js';
 
 /** A session key as Backend Interfaces sends it: wrapped under a peer's KEK, or plain with an empty label. */
 export interface KeyEnvelope {
@@ -47,7 +47,7 @@ export function openPeerKek(peer: PeerRecord, vault: KeyVault): PeerKek | null {
  * The AS KEK a claim set for this device (The Things Join Server's claim `kek`), or null. It
  * takes precedence over the Application Server peer's own KEK for this device's AppSKeys.
  */
-export function openDeviceAsKek(device: DeviceRecord, vault: KeyVault): PeerKek | null {
+export function openDeviceAsKek(device: JoinDeviceRecord, vault: KeyVault): PeerKek | null {
   if (device.asKek === null) return null;
   return { label: device.asKek.label, key: vault.open(device.asKek.key, sealContext.deviceAsKek(device.devEui)) };
 }

@@ -1,6 +1,6 @@
 import type { Sealed } from '../devices/device.js';
 
-export type { DeviceStore, DeviceRecord, SessionRecord, JoinCommit } from '../devices/device.js';
+export type { DeviceStore, DeviceRecord, JoinDeviceRecord, SessionRecord, JoinCommit } from '../devices/device.js';
 export type { PeerStore, PeerRecord } from '../peers/peer.js';
 
 /** Encryption at rest: the narrow interface of the key vault the use cases need. */

@@ -1,12 +1,13 @@
 import { type Kysely, type SelectQueryBuilder, type UpdateObject, sql } from 'kysely';
 import type {
-  DeviceFilter, DevicePatch, DeviceRecord, DeviceScope, DeviceStore, InsertOutcome, JoinCommit, NewDevice, SessionRecord, UpdateOptions,
+  DeviceFilter, DevicePatch, DeviceRecord, DeviceScope, DeviceStore, InsertOutcome, JoinCommit, JoinDeviceRecord, NewDevice, SessionRecord,
+  UpdateOptions,
 } from '../devices/device.js';
 import { clearAttemptsQuery } from './attempt-repository.js';
 import { appendAuditEvents } from './audit-repository.js';
 import { appendOutboxEvents, OUTBOX_INSERT, outboxRows } from './outbox-repository.js';
 import type { DatabaseHandle, SqlDialect } from './database-handle.js';
-import { deviceFromRow, newDeviceRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionFromRow, sessionRow } from './device-rows.js';
+import { deviceFromRow, JOIN_DEVICE_COLUMNS, joinDeviceFromRow, newDeviceRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionFromRow, sessionRow } from './device-rows.js';
 import { type Database, type DeviceRow, type NewDeviceRow, toDbBoolean, toDbTimestamp } from './schema.js';
 import { createSqliteImportPath } from './sqlite-import-path.js';
 import { createSqliteJoinPath } from './sqlite-join-path.js';
@@ -61,6 +62,14 @@ export function createDeviceRepository(handle: DatabaseHandle, options: DeviceRe
       }
       const row = await db.selectFrom('devices').selectAll().where('dev_eui', '=', normalizeHex(devEui)).executeTakeFirst();
       return row === undefined ? null : deviceFromRow(row);
+    },
+
+    async getForJoin(devEui: string): Promise<JoinDeviceRecord | null> {
+      if (fastPath !== undefined) {
+        return fastPath.getForJoin(devEui);
+      }
+      const row = await db.selectFrom('devices').select(JOIN_DEVICE_COLUMNS).where('dev_eui', '=', normalizeHex(devEui)).executeTakeFirst();
+      return row === undefined ? null : joinDeviceFromRow(row);
     },
 
     async getMany(devEuis: readonly string[]): Promise<DeviceRecord[]> {

@@ -1,4 +1,4 @@
-import type { DeviceRecord, NewDevice, SessionRecord } from '../devices/device.js';
+import type { DeviceRecord, JoinDeviceRecord, NewDevice, SessionRecord } from '../devices/device.js';
 import {
   type DeviceRow,
   fromDbBoolean,
@@ -65,6 +65,35 @@ function optionalTimestamp(value: Date | null | undefined): string | null {
 
 function readTimestamp(value: Date | string | null): Date | null {
   return value === null ? null : fromDbTimestamp(value);
+}
+
+/** The `devices` columns a join reads ({@link JoinDeviceRecord}), for both dialects' queries. */
+export const JOIN_DEVICE_COLUMNS = [
+  'dev_eui', 'join_eui', 'mac_version', 'app_key', 'nwk_key', 'home_net_id', 'home_ns_id', 'as_id',
+  'resets_join_nonces', 'last_dev_nonce', 'used_dev_nonces', 'last_join_nonce', 'version', 'as_kek_label', 'as_kek',
+] as const satisfies readonly (keyof DeviceRow)[];
+
+/** A row of {@link JOIN_DEVICE_COLUMNS}. */
+export type JoinDeviceRow = Pick<DeviceRow, typeof JOIN_DEVICE_COLUMNS[number]>;
+
+/** Maps a row of {@link JOIN_DEVICE_COLUMNS} to what a join reads, exactly as {@link deviceFromRow} maps those fields. */
+export function joinDeviceFromRow(row: JoinDeviceRow): JoinDeviceRecord {
+  return {
+    devEui: row.dev_eui,
+    joinEui: row.join_eui,
+    macVersion: row.mac_version,
+    appKey: row.app_key,
+    nwkKey: row.nwk_key,
+    homeNetId: row.home_net_id,
+    homeNsId: row.home_ns_id,
+    asId: row.as_id,
+    resetsJoinNonces: fromDbBoolean(row.resets_join_nonces),
+    lastDevNonce: row.last_dev_nonce,
+    usedDevNonces: parseNonces(row.used_dev_nonces),
+    lastJoinNonce: row.last_join_nonce,
+    version: row.version,
+    asKek: row.as_kek === null ? null : { label: row.as_kek_label ?? '', key: row.as_kek },
+  };
 }
 
 /** Maps a `devices` row (from either dialect) to the domain record. */

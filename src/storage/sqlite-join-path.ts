@@ -1,14 +1,15 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DeviceRecord, JoinCommit } from '../devices/device.js';
+import type { DeviceRecord, JoinCommit, JoinDeviceRecord } from '../devices/device.js';
 import { type SqliteHandle, withSqliteConnection } from './database-handle.js';
 import { createSqliteGroupCommit, type SqliteGroupCommitOptions } from './sqlite-group-commit.js';
-import { deviceFromRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionRow } from './device-rows.js';
+import { deviceFromRow, JOIN_DEVICE_COLUMNS, joinDeviceFromRow, type JoinDeviceRow, normalizeHex, otherSessionsToKeep, serializeNonces, sessionRow } from './device-rows.js';
 import { type DeviceRow, type NewSessionRow, toDbTimestamp } from './schema.js';
 import { translateUniqueViolation } from './unique-violation.js';
 
-/** The join hot path on SQLite: reading a device and committing a join. */
+/** The join hot path on SQLite: reading a device (whole, or what a join needs of it) and committing a join. */
 export interface SqliteJoinPath {
   get(devEui: string): Promise<DeviceRecord | null>;
+  getForJoin(devEui: string): Promise<JoinDeviceRecord | null>;
   commitJoin(commit: JoinCommit): Promise<boolean>;
 }
 
@@ -24,6 +25,7 @@ interface JoinStatements {
 
 interface Statements extends JoinStatements {
   readonly selectDevice: BetterSqlite3.Statement<[string], DeviceRow>;
+  readonly selectJoinDevice: BetterSqlite3.Statement<[string], JoinDeviceRow>;
 }
 
 interface CommitParams {
@@ -38,7 +40,7 @@ interface CommitParams {
 }
 
 /**
- * Prepared better-sqlite3 statements for `get` and `commitJoin`, run synchronously under
+ * Prepared better-sqlite3 statements for `get`, `getForJoin` and `commitJoin`, run synchronously under
  * Kysely's connection lock (Kysely's SQLite driver hops through several promises per query).
  * Statements are prepared on first use (after migration).
  *
@@ -62,6 +64,14 @@ export function createSqliteJoinPath(handle: SqliteHandle, now: () => Date, opti
       return withSqliteConnection(handle, () => {
         const row = prepared().selectDevice.get(key);
         return row === undefined ? null : deviceFromRow(row);
+      });
+    },
+
+    getForJoin(devEui) {
+      const key = normalizeHex(devEui);
+      return withSqliteConnection(handle, () => {
+        const row = prepared().selectJoinDevice.get(key);
+        return row === undefined ? null : joinDeviceFromRow(row);
       });
     },
 
@@ -100,6 +110,7 @@ function commitOne(s: JoinStatements, params: CommitParams): boolean {
 
 function prepare(sqlite: BetterSqlite3.Database): Statements {
   const selectDevice = sqlite.prepare<[string], DeviceRow>('select * from devices where dev_eui = ?');
+  const selectJoinDevice = sqlite.prepare<[string], JoinDeviceRow>(`select ${JOIN_DEVICE_COLUMNS.join(', ')} from devices where dev_eui = ?`);
   const updateState = sqlite.prepare(
     `update devices
         set last_dev_nonce = @lastDevNonce, used_dev_nonces = @usedDevNonces, last_join_nonce = @lastJoinNonce,
@@ -123,5 +134,5 @@ function prepare(sqlite: BetterSqlite3.Database): Statements {
            order by created_at desc, session_key_id desc
            limit -1 offset @others)`,
   );
-  return { updateState, insertSession, pruneSessions, selectDevice };
+  return { updateState, insertSession, pruneSessions, selectDevice, selectJoinDevice };
 }

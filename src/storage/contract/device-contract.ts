@@ -37,6 +37,30 @@ export function describeDeviceContract(ctx: ContractContext): void {
       expect(await ctx.stores.devices.get(eui(404))).toBeNull();
     });
 
+    it('reads what a join needs (getForJoin) exactly as get maps those fields', async () => {
+      const input = newDevice(1, {
+        appKey: sealed('old:app'), nwkKey: sealed('old:nwk'), homeNsId: 'ns.example.com', asId: 'as.example.com', resetsJoinNonces: true, macVersion: '1.1',
+      });
+      const created = await ctx.stores.devices.create(input);
+      expect(await ctx.stores.devices.commitJoin(join(created, 'AA01', at(1)))).toBe(true);
+      const joined = (await ctx.stores.devices.get(eui(1)))!;
+      await ctx.stores.devices.update(eui(1), { asKek: { label: 'as-kek', key: sealed('old:kek') } });
+      await ctx.createDevice(2);
+      for (const devEui of [eui(1), eui(2).toLowerCase()]) {
+        const whole = (await ctx.stores.devices.get(devEui))!;
+        const forJoin = await ctx.stores.devices.getForJoin(devEui);
+        expect(forJoin).toEqual({
+          devEui: whole.devEui, joinEui: whole.joinEui, macVersion: whole.macVersion, appKey: whole.appKey, nwkKey: whole.nwkKey,
+          homeNetId: whole.homeNetId, homeNsId: whole.homeNsId, asId: whole.asId, resetsJoinNonces: whole.resetsJoinNonces,
+          lastDevNonce: whole.lastDevNonce, usedDevNonces: whole.usedDevNonces, lastJoinNonce: whole.lastJoinNonce, version: whole.version, asKek: whole.asKek,
+        });
+      }
+      expect(await ctx.stores.devices.getForJoin(eui(1))).toMatchObject({
+        lastDevNonce: joined.lastDevNonce, usedDevNonces: [1], lastJoinNonce: 1, resetsJoinNonces: true, asKek: { label: 'as-kek', key: sealed('old:kek') },
+      });
+      expect(await ctx.stores.devices.getForJoin(eui(404))).toBeNull();
+    });
+
     it('stores EUIs upper-case and finds them whatever the case', async () => {
       await ctx.stores.devices.create(newDevice(1, { devEui: eui(1).toLowerCase(), joinEui: 'abcdef0123456789' }));
       const found = await ctx.stores.devices.get(eui(1).toLowerCase());
