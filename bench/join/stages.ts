@@ -133,7 +133,8 @@ async function main(): Promise<void> {
     const kek = randomBytes(16);
     const sessionKey = AesKey.fromBytes(randomBytes(16));
     const rows: [string, number][] = [
-      ['devices.get', await perCallAsync(5000, () => stores.devices.get(d0.devEui))],
+      ['devices.getForJoin', await perCallAsync(5000, () => stores.devices.getForJoin(d0.devEui))],
+      ['devices.get (whole row)', await perCallAsync(5000, () => stores.devices.get(d0.devEui))],
       ['decodeJoinRequest', perCall(20_000, () => decodeJoinRequest(msg.phyPayload))],
       ['openRootKeys (1 key)', perCall(20_000, () => openRootKeys(vault, record, '1.0.3'))],
       ['verifyJoinRequestMic', perCall(20_000, () => verifyJoinRequestMic(request, roots.network))],
