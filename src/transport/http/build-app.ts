@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -11,6 +12,7 @@ import type { JoinServerDeps } from '../../joinserver/index.js';
 import { accountRoutes } from './account-routes.js';
 import { apiKeyRoutes } from './api-key-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { createBiFastPath } from './bi/bi-fast-path.js';
 import { biRoutes } from './bi/bi-route.js';
 import type { DeviceAdminDeps } from '../../devices/manage-devices.js';
 import type { ImportDeps } from '../../provisioning/import-devices.js';
@@ -34,6 +36,7 @@ import { installProblemHandlers } from './problem.js';
 import type { ConsoleSessions } from '../../accounts/console-session.js';
 import { consoleRoutes } from './console-routes.js';
 import { deviceSessionsRoutes } from './device-sessions-routes.js';
+import { createPlainHttpServer, type PlainHttpServerSettings } from './plain-http-server.js';
 import { installConsoleSessions } from './session-auth.js';
 import { sessionRoutes } from './session-routes.js';
 
@@ -69,9 +72,12 @@ export interface HttpAppDeps {
 
 /**
  * The Fastify app factory. Called once per listener (HTTP, and HTTPS with client certificates),
- * with `https` options for the latter; the routes are the same.
+ * with `https` options for the latter; the routes are the same. On the plain-HTTP listener,
+ * `POST /api/bi` is answered in front of Fastify (`bi/bi-fast-path.ts`), with the same answers.
  */
 export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions): Promise<FastifyInstance> {
+  let closing = false;
+  const biFastPath = { joinServer: deps.joinServer, metrics: deps.metrics, log: deps.logger };
   const app = Fastify({
     loggerInstance: deps.logger,
     // One log line per request costs more than a join at thousands per second; errors are logged.
@@ -80,8 +86,15 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // A TTJS batch unclaim names many DevEUIs in one path segment (the request line bounds it).
     routerOptions: { maxParamLength: 16 * 1024 },
-    ...(https !== undefined ? { https } : {}),
+    ...(https !== undefined ? { https } : {
+      serverFactory: (handler: RequestListener, settings: PlainHttpServerSettings) =>
+        createPlainHttpServer(settings, createBiFastPath(biFastPath, handler, () => closing)),
+    }),
   } as FastifyServerOptions) as unknown as FastifyInstance;
+  // From here on Fastify answers every request (503 while it closes), /api/bi included.
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
 
   installProblemHandlers(app);
   await app.register(swagger, {

@@ -5,7 +5,7 @@ import type { Claimant } from '../../../claiming/claimant.js';
 import { claimStatus, releaseDevice } from '../../../claiming/release-device.js';
 import type { PeerRecord, PeerStore } from '../../../peers/peer.js';
 import { ForbiddenError, UnauthorizedError } from '../../../shared/errors.js';
-import { authenticatePeer } from '../peer-auth.js';
+import { authenticatePeer, peerCredentialsOf } from '../peer-auth.js';
 import { claimInputFromTtjs, TtjsClaimBodySchema, type TtjsClaimBody } from './ttjs-claim-body.js';
 import { TTJS_MESSAGE, ttjsErrorAnswer, ttjsOperation } from './ttjs-errors.js';
 
@@ -83,7 +83,7 @@ export async function ttjsRoutes(app: FastifyInstance, deps: TtjsRouteDeps): Pro
 
   // Authenticate before the body is read: strangers learn nothing, not even about their JSON.
   app.addHook('onRequest', async (request) => {
-    const peer = await authenticatePeer(request, deps.peers);
+    const peer = await authenticatePeer(peerCredentialsOf(request), deps.peers);
     if (peer === null) throw new UnauthorizedError();
     if (peer.kind !== 'as' || peer.applicationId === null) {
       throw new ForbiddenError(`peer ${peer.id} is not a claim client (an Application Server registered with --application)`);
