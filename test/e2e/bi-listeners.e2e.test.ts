@@ -2,8 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../support/certificates.js';
-import { ADMIN_PASSWORD, runDeed, startDeed, tempDir, type DeedServer } from '../support/deed-process.js';
-import { freePort } from '../support/free-port.js';
+import { ADMIN_PASSWORD, runDeed, startDeedWithHttps, tempDir, type DeedServer } from '../support/deed-process.js';
 import { joinReq, registerRandomDevice, resultCode } from '../support/network-server.js';
 
 const NS_KEK = '000102030405060708090A0B0C0D0E0F';
@@ -74,12 +73,7 @@ describe('Backend Interfaces: the same answers on the HTTP and the HTTPS listene
 
   beforeAll(async () => {
     pki = createTestPki();
-    const httpsPort = await freePort();
-    server = await startDeed({
-      dataDir: data.path,
-      env: { DEED_HTTPS_PORT: String(httpsPort), DEED_TLS_CERT: pki.server.cert, DEED_TLS_KEY: pki.server.key, DEED_TLS_CLIENT_CA: pki.ca.cert },
-    });
-    httpsUrl = `https://localhost:${httpsPort}`;
+    ({ server, httpsUrl } = await startDeedWithHttps(pki, data.path));
     const peer = runDeed(['peer', 'add', '--net-id', '000013', '--kek-label', 'ns-000013', '--kek', NS_KEK], { url: server.url });
     expect(peer.code, peer.stderr).toBe(0);
     token = peer.json<{ token: string }>().token;

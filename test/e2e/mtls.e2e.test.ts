@@ -2,7 +2,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type CertificateFiles, type TestPki } from '../support/certificates.js';
-import { ADMIN_PASSWORD, runDeed, startDeed, tempDir, type DeedServer } from '../support/deed-process.js';
+import { ADMIN_PASSWORD, runDeed, startDeed, startDeedWithHttps, tempDir, type DeedServer } from '../support/deed-process.js';
 import { freePort } from '../support/free-port.js';
 import {
   deviceAcceptsJoin, joinReq, postBi, registerRandomDevice, resultCode, unwrapKey, type MacVersion, type TestDevice,
@@ -85,17 +85,9 @@ describe('Backend Interfaces over HTTPS with client certificates, end to end', (
 
   beforeAll(async () => {
     pki = createTestPki();
-    const httpsPort = await freePort();
-    server = await startDeed({
-      dataDir: data.path,
-      env: {
-        DEED_HTTPS_PORT: String(httpsPort),
-        DEED_TLS_CERT: pki.server.cert,
-        DEED_TLS_KEY: pki.server.key,
-        DEED_TLS_CLIENT_CA: pki.ca.cert,
-      },
-    });
-    httpsUrl = `https://localhost:${httpsPort}`;
+    const started = await startDeedWithHttps(pki, data.path);
+    ({ server, httpsUrl } = started);
+    const { httpsPort } = started;
     expect(server.output()).toContain(`and https://127.0.0.1:${httpsPort}`);
 
     // A Network Server that authenticates with its client certificate only.

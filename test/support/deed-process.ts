@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestPki } from './certificates.js';
 import { freePort } from './free-port.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -157,4 +158,18 @@ export function runDeedAsync(args: readonly string[], options: RunOptions = {}):
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * Starts `deed serve` with its HTTPS listener as well (the test PKI's server certificate, client
+ * certificates checked against its CA); `httpsUrl` names it by `localhost`, the name in the
+ * server certificate.
+ */
+export async function startDeedWithHttps(pki: TestPki, dataDir: string): Promise<{ server: DeedServer; httpsUrl: string; httpsPort: number }> {
+  const httpsPort = await freePort();
+  const server = await startDeed({
+    dataDir,
+    env: { DEED_HTTPS_PORT: String(httpsPort), DEED_TLS_CERT: pki.server.cert, DEED_TLS_KEY: pki.server.key, DEED_TLS_CLIENT_CA: pki.ca.cert },
+  });
+  return { server, httpsUrl: `https://localhost:${httpsPort}`, httpsPort };
 }
