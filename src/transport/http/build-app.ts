@@ -77,7 +77,7 @@ export interface HttpAppDeps {
  */
 export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions): Promise<FastifyInstance> {
   let closing = false;
-  const biFastPath = { joinServer: deps.joinServer, metrics: deps.metrics, log: deps.logger };
+  const biDeps = { joinServer: deps.joinServer, metrics: deps.metrics, log: deps.logger };
   const app = Fastify({
     loggerInstance: deps.logger,
     // One log line per request costs more than a join at thousands per second; errors are logged.
@@ -88,7 +88,7 @@ export async function buildHttpApp(deps: HttpAppDeps, https?: HttpsServerOptions
     routerOptions: { maxParamLength: 16 * 1024 },
     ...(https !== undefined ? { https } : {
       serverFactory: (handler: RequestListener, settings: PlainHttpServerSettings) =>
-        createPlainHttpServer(settings, createBiFastPath(biFastPath, handler, () => closing)),
+        createPlainHttpServer(settings, createBiFastPath(biDeps, handler, () => closing)),
     }),
   } as FastifyServerOptions) as unknown as FastifyInstance;
   // From here on Fastify answers every request (503 while it closes), /api/bi included.
