@@ -156,6 +156,9 @@ export function runDeedAsync(args: readonly string[], options: RunOptions = {}):
       clearTimeout(timer);
       resolve(deedRun(args, code ?? -1, stdout, stderr));
     });
+    // A command that does not read its standard input may exit before it is closed: EPIPE here is
+    // not a failure (the run is judged by its exit code and output).
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
