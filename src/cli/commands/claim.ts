@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
-import { decodeQrImage, QrError } from '../../qr/index.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { commandContext } from '../context.js';
 import { readSecretOption } from '../secret-input.js';
@@ -129,6 +128,8 @@ Examples:
       }
       let proof: Record<string, unknown>;
       if (opts.qrImage !== undefined) {
+        // Loaded here, not at the top: the QR image decoder (jsQR, pngjs) would be most of every command's start-up.
+        const { decodeQrImage, QrError } = await import('../../qr/index.js');
         try {
           proof = { qr: decodeQrImage(readFile(opts.qrImage, 'the QR image')) };
         } catch (err) {
