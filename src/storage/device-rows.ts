@@ -76,7 +76,7 @@ export const JOIN_DEVICE_COLUMNS = [
 /** A row of {@link JOIN_DEVICE_COLUMNS}. */
 export type JoinDeviceRow = Pick<DeviceRow, typeof JOIN_DEVICE_COLUMNS[number]>;
 
-/** Maps a row of {@link JOIN_DEVICE_COLUMNS} to what a join reads ({@link deviceFromRow} maps those fields with it). */
+/** Maps a row of {@link JOIN_DEVICE_COLUMNS} to what a join reads, exactly as {@link deviceFromRow} maps those fields. */
 export function joinDeviceFromRow(row: JoinDeviceRow): JoinDeviceRecord {
   return {
     devEui: row.dev_eui,
@@ -98,8 +98,23 @@ export function joinDeviceFromRow(row: JoinDeviceRow): JoinDeviceRecord {
 
 /** Maps a `devices` row (from either dialect) to the domain record. */
 export function deviceFromRow(row: DeviceRow): DeviceRecord {
+  // One object literal, not `...joinDeviceFromRow(row)` plus the rest: with the spread, records
+  // of this size take a larger, slower shape, and an import makes one per device (bench:import's
+  // peak server memory for 100,000 entries rose from 230-297 MB to 308-319 MB, over its 300 MB).
   return {
-    ...joinDeviceFromRow(row),
+    devEui: row.dev_eui,
+    joinEui: row.join_eui,
+    macVersion: row.mac_version,
+    appKey: row.app_key,
+    nwkKey: row.nwk_key,
+    homeNetId: row.home_net_id,
+    homeNsId: row.home_ns_id,
+    asId: row.as_id,
+    resetsJoinNonces: fromDbBoolean(row.resets_join_nonces),
+    lastDevNonce: row.last_dev_nonce,
+    usedDevNonces: parseNonces(row.used_dev_nonces),
+    lastJoinNonce: row.last_join_nonce,
+    version: row.version,
     createdAt: fromDbTimestamp(row.created_at),
     updatedAt: fromDbTimestamp(row.updated_at),
     name: row.name,
@@ -127,6 +142,7 @@ export function deviceFromRow(row: DeviceRow): DeviceRecord {
       at: fromDbTimestamp(row.root_keys_exposed_at),
       by: row.root_keys_exposed_by ?? '',
     },
+    asKek: row.as_kek === null ? null : { label: row.as_kek_label ?? '', key: row.as_kek },
     claimedAt: readTimestamp(row.claimed_at),
   };
 }
