@@ -15,47 +15,45 @@ export interface SqliteGroupCommitOptions {
 /** Queues one write for the next group commit; resolves with what `write` returned once it is committed. */
 export type GroupCommit<P, R> = (params: P) => Promise<R>;
 
-interface Queued<P, R> {
+/** One queued write and how to settle it. */
+export interface QueuedWrite<P, R> {
   readonly params: P;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
 
-interface Prepared {
-  readonly begin: BetterSqlite3.Statement;
-  readonly commit: BetterSqlite3.Statement;
-  readonly rollback: BetterSqlite3.Statement;
-  readonly busyTimeoutMs: number;
-}
+/**
+ * Runs a batch inside the `BEGIN IMMEDIATE` the queue opened: it must end the transaction (COMMIT,
+ * or roll back) and settle every write of the batch.
+ */
+export type CommitBatch<P, R> = (sqlite: BetterSqlite3.Database, batch: readonly QueuedWrite<P, R>[]) => void;
 
 const DEFAULT_MAX_BATCH = 256;
 const DEFAULT_LOCK_WAIT_MS = 5000;
 
 /**
- * Group commit of small synchronous SQLite writes: the writes submitted during one turn of the
- * event loop run in ONE `BEGIN IMMEDIATE … COMMIT`, right after the turn (`setImmediate`), under
- * Kysely's connection lock. `write` runs each one with prepared statements and must be
- * synchronous; each write stays its own check-and-write (a conditional statement), so batching
- * changes no outcome. A batch that throws is rolled back as a whole and its writes run again one
- * transaction each, so only the guilty write fails and none is half done.
+ * The queue behind every SQLite group commit: the writes submitted during one turn of the event
+ * loop are handed to `commitBatch` together, right after the turn (`setImmediate`), under Kysely's
+ * connection lock, inside one `BEGIN IMMEDIATE` (at most `maxBatch` at a time; the rest on the
+ * next turn).
  *
- * The write lock is taken without waiting: while another connection (another process) holds it,
- * the batch is retried on a later turn instead of sleeping in SQLite's busy handler, which would
- * block the event loop; writes submitted meanwhile join it. After `lockWaitMs` the queued writes
- * fail with SQLITE_BUSY, as a busy timeout would. Used by the join path (`sqlite-join-path.ts`) and the
- * claim-window path (`sqlite-window-path.ts`).
+ * The write lock is taken without waiting: while another connection (another process, say a
+ * second `DEED_WORKERS` worker) holds it, the batch is tried again on a later turn instead of
+ * sleeping in SQLite's busy handler, which would block the event loop; writes submitted meanwhile
+ * join it. After `lockWaitMs` the queued writes fail with SQLITE_BUSY, as a busy timeout would.
  */
-export function createSqliteGroupCommit<P, R>(
+export function createSqliteWriteQueue<P, R>(
   handle: SqliteHandle,
-  write: (sqlite: BetterSqlite3.Database, params: P) => R,
+  commitBatch: CommitBatch<P, R>,
   options: SqliteGroupCommitOptions = {},
 ): GroupCommit<P, R> {
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
-  let statements: Prepared | undefined;
-  const prepared = (): Prepared => (statements ??= prepare(handle.sqlite));
-  const lockWaitMs = (): number => options.lockWaitMs ?? prepared().busyTimeoutMs;
+  let busyTimeout: number | undefined;
+  /** The connection's busy timeout, restored after each BEGIN; read once. */
+  const busyTimeoutMs = (): number => (busyTimeout ??= readBusyTimeout(handle.sqlite));
+  const lockWaitMs = (): number => options.lockWaitMs ?? busyTimeoutMs();
 
-  let queue: Queued<P, R>[] = [];
+  let queue: QueuedWrite<P, R>[] = [];
   let scheduled = false;
   /** Since when the queue head has been waiting for another connection's write lock. */
   let busySince: number | null = null;
@@ -102,48 +100,24 @@ export function createSqliteGroupCommit<P, R>(
     for (const job of failed) job.reject(error);
   };
 
-  /** Commits up to `maxBatch` queued writes; returns the SQLITE_BUSY error when another connection holds the lock. */
+  /** Opens the transaction and commits up to `maxBatch` queued writes; the SQLITE_BUSY error when another connection holds the lock, else null. */
   const commitQueued = (sqlite: BetterSqlite3.Database): unknown => {
-    const s = prepared();
     const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
     queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
     if (batch.length === 0) return null;
+    const restore = busyTimeoutMs(); // read before it is set to 0 below
     // SQLite runs a busy_timeout pragma when it is prepared, so these cannot be prepared once.
     sqlite.pragma('busy_timeout = 0');
     try {
-      s.begin.run();
+      handle.statements.prepare('begin immediate').run();
     } catch (error) {
       queue = batch.concat(queue);
       if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return error;
       throw error;
     } finally {
-      sqlite.pragma(`busy_timeout = ${s.busyTimeoutMs}`);
+      sqlite.pragma(`busy_timeout = ${restore}`);
     }
-    let results: R[];
-    try {
-      results = batch.map((job) => write(sqlite, job.params));
-      s.commit.run();
-    } catch {
-      if (sqlite.inTransaction) s.rollback.run();
-      // One transaction each (waiting on the busy timeout), so that only the write that failed fails.
-      for (const job of batch) {
-        try {
-          s.begin.run();
-          try {
-            const result = write(sqlite, job.params);
-            s.commit.run();
-            job.resolve(result);
-          } catch (error) {
-            if (sqlite.inTransaction) s.rollback.run();
-            throw error;
-          }
-        } catch (error) {
-          job.reject(error);
-        }
-      }
-      return null;
-    }
-    batch.forEach((job, i) => job.resolve(results[i] as R));
+    commitBatch(sqlite, batch);
     return null;
   };
 
@@ -153,12 +127,50 @@ export function createSqliteGroupCommit<P, R>(
   });
 }
 
-function prepare(sqlite: BetterSqlite3.Database): Prepared {
+/**
+ * Group commit of small synchronous SQLite writes ({@link createSqliteWriteQueue}): the writes of
+ * one turn in ONE `BEGIN IMMEDIATE … COMMIT`. `write` runs each one with prepared statements and
+ * must be synchronous; each write stays its own check-and-write (a conditional statement), so
+ * batching changes no outcome. A batch that throws is rolled back as a whole and its writes run
+ * again one transaction each, so only the guilty write fails and none is half done. Used by the
+ * join path (`sqlite-join-path.ts`) and the claim-window path (`sqlite-window-path.ts`).
+ */
+export function createSqliteGroupCommit<P, R>(
+  handle: SqliteHandle,
+  write: (sqlite: BetterSqlite3.Database, params: P) => R,
+  options: SqliteGroupCommitOptions = {},
+): GroupCommit<P, R> {
+  const statement = (sql: string) => handle.statements.prepare(sql);
+  return createSqliteWriteQueue<P, R>(handle, (sqlite, batch) => {
+    let results: R[];
+    try {
+      results = batch.map((job) => write(sqlite, job.params));
+      statement('commit').run();
+    } catch {
+      if (sqlite.inTransaction) statement('rollback').run();
+      // One transaction each (waiting on the busy timeout), so that only the write that failed fails.
+      for (const job of batch) {
+        try {
+          statement('begin immediate').run();
+          try {
+            const result = write(sqlite, job.params);
+            statement('commit').run();
+            job.resolve(result);
+          } catch (error) {
+            if (sqlite.inTransaction) statement('rollback').run();
+            throw error;
+          }
+        } catch (error) {
+          job.reject(error);
+        }
+      }
+      return;
+    }
+    batch.forEach((job, i) => job.resolve(results[i] as R));
+  }, options);
+}
+
+function readBusyTimeout(sqlite: BetterSqlite3.Database): number {
   const timeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
-  return {
-    begin: sqlite.prepare('begin immediate'),
-    commit: sqlite.prepare('commit'),
-    rollback: sqlite.prepare('rollback'),
-    busyTimeoutMs: Number.isInteger(timeout) && timeout >= 0 ? timeout : DEFAULT_LOCK_WAIT_MS,
-  };
+  return Number.isInteger(timeout) && timeout >= 0 ? timeout : DEFAULT_LOCK_WAIT_MS;
 }
