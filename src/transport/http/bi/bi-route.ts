@@ -4,7 +4,6 @@ import type { Metrics } from '../metrics.js';
 import { peerCredentialsOf } from '../peer-auth.js';
 import { answerBiRequest, BI_BODY_LIMIT } from './bi-exchange.js';
 
-
 /**
  * `POST /api/bi`: every BI 1.0/1.1 message (`answerBiRequest`). Every answer, errors included,
  * is HTTP 200 with a `Result`; only a body that is not a JSON object gets a plain HTTP 400 (and
