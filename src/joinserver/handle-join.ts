@@ -3,7 +3,7 @@ import {
   deriveJsIntKey, deriveSessionKeys10, deriveSessionKeys11, isLorawan11, selectRootKeys, toHex,
   usesDevNonceCounter, verifyJoinRequestMic,
 } from '../lorawan/index.js';
-import type { JoinRequest, MacVersion } from '../lorawan/index.js';
+import type { JoinAcceptFields, JoinRequest, MacVersion } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
 import { checkDevNonce } from './dev-nonce-policy.js';
 import { JoinServerError } from './errors.js';
@@ -152,7 +152,7 @@ function reserveNonces(deps: JoinServerDeps, device: JoinDeviceRecord, devNonce:
   if (!check.ok) throw new JoinServerError('join_req_failed', check.reason);
   const joinNonce = device.lastJoinNonce + 1;
   if (joinNonce > MAX_JOIN_NONCE) throw new JoinServerError('join_req_failed', 'JoinNonce exhausted for this device');
-  return { ...check.next, joinNonce };
+  return { lastDevNonce: check.next.lastDevNonce, usedDevNonces: check.next.usedDevNonces, joinNonce };
 }
 
 /** The JoinAccept and session keys of one join: the network keys of 1.0.x or of 1.1. */
@@ -165,15 +165,15 @@ function deriveAndBuild(
   msg: JoinRequestMessage, request: JoinRequest, roots: { network: AesKey; application: AesKey }, joinNonce: number,
 ): BuiltJoin {
   const is11 = isLorawan11(msg.macVersion);
-  const fields = {
+  const fields: { -readonly [K in keyof JoinAcceptFields]: JoinAcceptFields[K] } = {
     joinNonce,
     netId: msg.senderNetId,
     devAddr: msg.devAddr,
     // OptNeg tells the device which key hierarchy the network speaks: set for 1.1, clear for 1.0.x.
     dlSettings: (msg.dlSettings & 0x7f) | (is11 ? 0x80 : 0),
     rxDelay: msg.rxDelay,
-    ...(msg.cfList !== null ? { cfList: msg.cfList } : {}),
   };
+  if (msg.cfList !== null) fields.cfList = msg.cfList;
   if (!is11) {
     const keys10 = deriveSessionKeys10(roots.network, { joinNonce, netId: msg.senderNetId, devNonce: request.devNonce });
     return { phyPayload: buildJoinAccept10(fields, roots.network), appSKey: keys10.appSKey, keys10 };
@@ -216,12 +216,16 @@ function wrapKeys(
   deps: JoinServerDeps, macVersion: MacVersion, built: BuiltJoin, sessionKeyId: string,
   nsKek: PeerKek | null, asKek: PeerKek | null,
 ): JoinAnswer {
-  const appEnvelope = asKek !== null || deps.settings.allowUnwrappedKeys ? envelopeKey(built.appSKey, asKek) : null;
-  const base = { phyPayload: built.phyPayload, lifetimeSeconds: deps.settings.sessionLifetimeSeconds, sessionKeyId, macVersion, appSKey: appEnvelope };
-  if (built.keys10 !== undefined) return { ...base, nwkSKey: envelopeKey(built.keys10.nwkSKey, nsKek) };
+  const appSKey = asKek !== null || deps.settings.allowUnwrappedKeys ? envelopeKey(built.appSKey, asKek) : null;
+  const { phyPayload } = built;
+  const lifetimeSeconds = deps.settings.sessionLifetimeSeconds;
+  // One literal per branch, no spreads: see answerHeader (transport/http/bi/bi-envelope.ts).
+  if (built.keys10 !== undefined) {
+    return { phyPayload, lifetimeSeconds, sessionKeyId, macVersion, appSKey, nwkSKey: envelopeKey(built.keys10.nwkSKey, nsKek) };
+  }
   const k = built.keys11;
   return {
-    ...base,
+    phyPayload, lifetimeSeconds, sessionKeyId, macVersion, appSKey,
     fNwkSIntKey: envelopeKey(k.fNwkSIntKey, nsKek),
     sNwkSIntKey: envelopeKey(k.sNwkSIntKey, nsKek),
     nwkSEncKey: envelopeKey(k.nwkSEncKey, nsKek),

@@ -67,5 +67,9 @@ export async function answerBiRequest(deps: BiExchangeDeps, text: string, creden
     deps.metrics.joinDuration.observe({ result: result.ResultCode }, Number(process.hrtime.bigint() - started) / 1e9);
   }
   deps.log.debug({ messageType: header.MessageType, senderId: header.SenderID, result: result.ResultCode }, 'bi');
-  return { statusCode: 200, contentType: JSON_TYPE, body: JSON.stringify({ ...answerHeader(header, answerType), ...fields, Result: result }) };
+  // The header, then the message's fields, then Result; assigned, not spread (see answerHeader).
+  const answer = answerHeader(header, answerType);
+  for (const name of Object.keys(fields)) answer[name] = fields[name];
+  answer['Result'] = result;
+  return { statusCode: 200, contentType: JSON_TYPE, body: JSON.stringify(answer) };
 }

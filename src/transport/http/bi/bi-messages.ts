@@ -70,16 +70,15 @@ export async function answerBiMessage(
         senderNetId: value('SenderID', () => NetId.fromHex(header.SenderID)),
         senderNsId: header.SenderNSID ?? null,
       });
-      return {
-        PHYPayload: toHex(answer.phyPayload),
-        Lifetime: answer.lifetimeSeconds,
-        ...(answer.nwkSKey !== undefined ? { NwkSKey: envelopeJson(answer.nwkSKey) } : {}),
-        ...(answer.fNwkSIntKey !== undefined ? { FNwkSIntKey: envelopeJson(answer.fNwkSIntKey) } : {}),
-        ...(answer.sNwkSIntKey !== undefined ? { SNwkSIntKey: envelopeJson(answer.sNwkSIntKey) } : {}),
-        ...(answer.nwkSEncKey !== undefined ? { NwkSEncKey: envelopeJson(answer.nwkSEncKey) } : {}),
-        ...(answer.appSKey !== null ? { AppSKey: envelopeJson(answer.appSKey) } : {}),
-        SessionKeyID: answer.sessionKeyId,
-      };
+      // Assigned, not built with conditional spreads: see answerHeader (bi-envelope.ts).
+      const fields: Record<string, unknown> = { PHYPayload: toHex(answer.phyPayload), Lifetime: answer.lifetimeSeconds };
+      if (answer.nwkSKey !== undefined) fields['NwkSKey'] = envelopeJson(answer.nwkSKey);
+      if (answer.fNwkSIntKey !== undefined) fields['FNwkSIntKey'] = envelopeJson(answer.fNwkSIntKey);
+      if (answer.sNwkSIntKey !== undefined) fields['SNwkSIntKey'] = envelopeJson(answer.sNwkSIntKey);
+      if (answer.nwkSEncKey !== undefined) fields['NwkSEncKey'] = envelopeJson(answer.nwkSEncKey);
+      if (answer.appSKey !== null) fields['AppSKey'] = envelopeJson(answer.appSKey);
+      fields['SessionKeyID'] = answer.sessionKeyId;
+      return fields;
     }
     case 'AppSKeyReq': {
       const devEui = devEuiField(body);
