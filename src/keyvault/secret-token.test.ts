@@ -21,6 +21,8 @@ describe('tokens', () => {
   it('hashes tokens with SHA-256 hex', () => {
     expect(hashToken('bi_abc')).toBe(createHash('sha256').update('bi_abc').digest('hex'));
     expect(hashToken('bi_abc')).toMatch(/^[0-9a-f]{64}$/);
+    // Non-ASCII is hashed as UTF-8 (digest from Python's hashlib of 'bi_é✓'.encode()).
+    expect(hashToken('bi_\u00e9\u2713')).toBe('805e5534f6cff4f3ad95d60780f342698c9ef9182bd48e8961ed2f6e445da7e7');
   });
 
   it('generates readable 24-character passwords', () => {
