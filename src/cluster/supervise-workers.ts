@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { WORKER_INDEX_ENV, isMetricsMessage, isReadyMessage, type MetricsAnswer } from './messages.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** Workers that all listen, as the primary of `deed serve` sees them. */
 export interface SupervisedWorkers {
@@ -38,6 +39,7 @@ export function superviseWorkers(options: SuperviseOptions): Promise<SupervisedW
   const { count, logger } = options;
   const maxRestarts = options.maxRestarts ?? 5;
   const restartWindowMs = options.restartWindowMs ?? 60_000;
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env['NODE_OPTIONS']) });
   const aggregator = new AggregatorRegistry();
   const workers = new Map<number, Worker>();
   const restarts: number[] = [];
