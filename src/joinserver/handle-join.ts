@@ -5,6 +5,7 @@ import {
 } from '../lorawan/index.js';
 import type { JoinAcceptFields, JoinRequest, MacVersion } from '../lorawan/index.js';
 import { sealContext } from '../keyvault/seal-context.js';
+import type { Mutable } from '../shared/mutable.js';
 import { checkDevNonce } from './dev-nonce-policy.js';
 import { JoinServerError } from './errors.js';
 import { envelopeKey, openDeviceAsKek, openPeerKek, requireKekOrPlain, type KeyEnvelope, type PeerKek } from './key-envelope.js';
@@ -165,7 +166,7 @@ function deriveAndBuild(
   msg: JoinRequestMessage, request: JoinRequest, roots: { network: AesKey; application: AesKey }, joinNonce: number,
 ): BuiltJoin {
   const is11 = isLorawan11(msg.macVersion);
-  const fields: { -readonly [K in keyof JoinAcceptFields]: JoinAcceptFields[K] } = {
+  const fields: Mutable<JoinAcceptFields> = {
     joinNonce,
     netId: msg.senderNetId,
     devAddr: msg.devAddr,

@@ -1,4 +1,5 @@
 import { JoinServerError } from '../../../joinserver/index.js';
+import type { Mutable } from '../../../shared/mutable.js';
 import type { BiProtocolVersion } from './bi-result-code.js';
 
 /** The header every BI message carries. */
@@ -58,8 +59,6 @@ export function readEnvelope(raw: string): { envelope: BiEnvelope; problem: stri
   }
   return { envelope: { header, body: b }, problem: problems.length === 0 ? null : problems.join('; ') };
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const OPTIONAL_HEADER_FIELDS = ['SenderNSID', 'ReceiverNSID', 'SenderToken', 'ReceiverToken'] as const;
 
