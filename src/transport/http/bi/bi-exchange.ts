@@ -68,8 +68,7 @@ export async function answerBiRequest(deps: BiExchangeDeps, text: string, creden
   }
   deps.log.debug({ messageType: header.MessageType, senderId: header.SenderID, result: result.ResultCode }, 'bi');
   // The header, then the message's fields, then Result; assigned, not spread (see answerHeader).
-  const answer = answerHeader(header, answerType);
-  for (const name of Object.keys(fields)) answer[name] = fields[name];
+  const answer = Object.assign(answerHeader(header, answerType), fields);
   answer['Result'] = result;
   return { statusCode: 200, contentType: JSON_TYPE, body: JSON.stringify(answer) };
 }
