@@ -149,7 +149,8 @@ describe('Backend Interfaces over HTTPS with client certificates, end to end', (
 
     expect(await nextJoinNonce(device)).toBe(1);
     expect(await nextJoinNonce(tokenDevice)).toBe(1);
-    expect(server.output()).toContain('refused a TLS client certificate');
+    // The server's log reaches this process through a pipe, read between the test's awaits: wait for it.
+    await expect.poll(() => server.output(), { timeout: 5000 }).toContain('refused a TLS client certificate');
   });
 
   it('answers UnknownSender to a trusted certificate that is not registered as a peer', async () => {
