@@ -5,10 +5,10 @@
  *
  *   node dist/bench/join/run.js [--devices 10000] [--concurrency 64] [--warmup 2] [--duration 10]
  *     [--targets sqlite,postgres,ceiling] [--workers auto|N] [--client raw|http] [--pg-admin-url postgres://postgres@127.0.0.1:5432/postgres]
- *     [--deed <dist/src/cli/main.js>] [--cpu-prof <dir>] [--json <file>]
+ *     [--deed <dist/src/cli/main.js>] [--rounds 1] [--cpu-prof <dir>] [--json <file>]
  *
  * Every flag has an environment variable too (BENCH_DEVICES, BENCH_CONCURRENCY, BENCH_WARMUP,
- * BENCH_DURATION, BENCH_TARGETS, BENCH_WORKERS, BENCH_CLIENT, BENCH_PG_ADMIN_URL, BENCH_DEED, BENCH_CPU_PROF, BENCH_JSON).
+ * BENCH_DURATION, BENCH_TARGETS, BENCH_WORKERS, BENCH_CLIENT, BENCH_PG_ADMIN_URL, BENCH_DEED, BENCH_ROUNDS, BENCH_CPU_PROF, BENCH_JSON).
  * Exits 0 whether or not the target is met; non-zero only when something broke.
  */
 import { randomBytes } from 'node:crypto';
@@ -55,17 +55,30 @@ interface Options {
   readonly deedMain: string;
   /** Extra Node options for the Deed servers (e.g. GC tuning), split on spaces. */
   readonly deedNodeOptions: readonly string[];
+  /** How many times every target runs, the targets taking turns (a fresh server and database each time). */
+  readonly rounds: number;
+}
+
+/** A bad flag or environment value: reported without a stack trace. */
+class UsageError extends Error {}
+
+const FLAGS = {
+  devices: { type: 'string' }, concurrency: { type: 'string' }, warmup: { type: 'string' }, duration: { type: 'string' },
+  targets: { type: 'string' }, workers: { type: 'string' }, client: { type: 'string' }, deed: { type: 'string' },
+  'deed-node-options': { type: 'string' }, 'pg-admin-url': { type: 'string' }, 'cpu-prof': { type: 'string' },
+  json: { type: 'string' }, rounds: { type: 'string' }, help: { type: 'boolean' },
+} as const;
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: FLAGS, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 function options(): Options {
-  const { values } = parseArgs({
-    options: {
-      devices: { type: 'string' }, concurrency: { type: 'string' }, warmup: { type: 'string' }, duration: { type: 'string' },
-      targets: { type: 'string' }, workers: { type: 'string' }, client: { type: 'string' }, deed: { type: 'string' }, 'deed-node-options': { type: 'string' }, 'pg-admin-url': { type: 'string' }, 'cpu-prof': { type: 'string' }, json: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
+  const { values } = parseFlags();
   if (values.help === true) {
     process.stdout.write(HELP);
     process.exit(0);
@@ -73,16 +86,18 @@ function options(): Options {
   const env = process.env;
   const num = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
     const n = value === undefined ? fallback : Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}`);
+    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number from ${min} to ${max}`);
     return n;
   };
   const targets = (values.targets ?? env['BENCH_TARGETS'] ?? 'sqlite,postgres,ceiling').split(',').map((t) => t.trim()).filter((t) => t !== '');
-  for (const t of targets) if (t !== 'sqlite' && t !== 'postgres' && t !== 'ceiling') throw new Error(`unknown target ${t}`);
+  for (const t of targets) if (t !== 'sqlite' && t !== 'postgres' && t !== 'ceiling') throw new UsageError(`unknown target ${t}`);
   const cpuProf = values['cpu-prof'] ?? env['BENCH_CPU_PROF'];
   const json = values.json ?? env['BENCH_JSON'];
   const client = values.client ?? env['BENCH_CLIENT'] ?? 'raw';
-  if (client !== 'raw' && client !== 'http') throw new Error('--client must be raw or http');
+  if (client !== 'raw' && client !== 'http') throw new UsageError('--client must be raw or http');
   const workers = values.workers ?? env['BENCH_WORKERS'] ?? 'auto';
+  const rounds = Math.floor(num('--rounds', values.rounds ?? env['BENCH_ROUNDS'], 1, 1, 100));
+  if (rounds > 1 && cpuProf !== undefined && cpuProf !== '') throw new UsageError('--cpu-prof profiles one run: use it with --rounds 1');
   return {
     devices: Math.floor(num('--devices', values.devices ?? env['BENCH_DEVICES'], 10_000, 200, 1_000_000)),
     concurrency: Math.floor(num('--concurrency', values.concurrency ?? env['BENCH_CONCURRENCY'], 64, 1, 1024)),
@@ -96,6 +111,7 @@ function options(): Options {
     client,
     deedMain: resolve(values.deed ?? env['BENCH_DEED'] ?? BUILT_DEED_MAIN),
     deedNodeOptions: (values['deed-node-options'] ?? env['BENCH_DEED_NODE_OPTIONS'] ?? '').split(' ').filter((o) => o !== ''),
+    rounds,
   };
 }
 
@@ -116,6 +132,9 @@ const HELP = `npm run bench:join [-- flags]   (or: node dist/bench/join/run.js [
                        (default: this build's; BENCH_DEED)
   --deed-node-options=OPTS   Node options for the Deed servers, e.g. --deed-node-options=--max-semi-space-size=64
                        (BENCH_DEED_NODE_OPTIONS)
+  --rounds N           run every target N times, taking turns (sqlite, postgres, ceiling, sqlite, …),
+                       each with a fresh server and database, and summarize the spread: on a machine
+                       whose speed drifts, one run says little (default 1; BENCH_ROUNDS)
   --cpu-prof DIR       run the Deed servers under node --cpu-prof during the load, profiles in DIR
   --json FILE          also write the results as JSON to FILE
 `;
@@ -151,6 +170,8 @@ interface DeedTarget {
 
 interface RunOutcome {
   readonly target: Target;
+  /** 1-based; the ceiling's ratio is taken against the ceiling of the same round. */
+  readonly round: number;
   readonly result: LoadResult | null;
   readonly skipped?: string;
   readonly setupSeconds?: number;
@@ -165,7 +186,7 @@ async function main(): Promise<void> {
   log(`Machine: ${cores.length} cores (${cores[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`);
   log(`Load average before the run: ${LOAD_BEFORE}`);
   log(`Server processes: ${opts.workers} (Deed with DEED_WORKERS=${opts.workers}; the ceiling server likewise)`);
-  log(`Load: ${opts.concurrency} JoinReqs in flight over keep-alive HTTP (${opts.client} client), ${opts.devices} devices, ${opts.warmupMs / 1000} s warm-up + ${opts.durationMs / 1000} s measured per target`);
+  log(`Load: ${opts.concurrency} JoinReqs in flight over keep-alive HTTP (${opts.client} client), ${opts.devices} devices, ${opts.warmupMs / 1000} s warm-up + ${opts.durationMs / 1000} s measured per target${opts.rounds > 1 ? `, ${opts.rounds} rounds` : ''}`);
 
   const devices = makeDevices(opts.devices);
   const counts = { '1.0.3': 0, '1.0.4': 0, '1.1': 0 } as Record<string, number>;
@@ -179,30 +200,34 @@ async function main(): Promise<void> {
   const outcomes: RunOutcome[] = [];
   let templates: { v10: Record<string, unknown>; v11: Record<string, unknown> } | null = null;
 
-  for (const target of opts.targets) {
-    if (target === 'ceiling') continue;
-    let database: { url: string; drop: () => Promise<void> } | null = null;
-    if (target === 'postgres') {
-      const created = await createPostgresDatabase(opts.pgAdminUrl);
-      if (typeof created === 'string') {
-        log(`PostgreSQL: skipped (${created})`);
-        outcomes.push({ target, result: null, skipped: created });
-        continue;
+  for (let round = 1; round <= opts.rounds; round++) {
+    if (opts.rounds > 1) log(`\n=== Round ${round} of ${opts.rounds} ===`);
+    for (const target of opts.targets) {
+      if (target === 'ceiling') continue;
+      let database: { url: string; drop: () => Promise<void> } | null = null;
+      if (target === 'postgres') {
+        const created = await createPostgresDatabase(opts.pgAdminUrl);
+        if (typeof created === 'string') {
+          log(`PostgreSQL: skipped (${created})`);
+          outcomes.push({ target, round, result: null, skipped: created });
+          continue;
+        }
+        database = created;
+        cleanups.push(created.drop);
       }
-      database = created;
-      cleanups.push(created.drop);
+      const dataDir = join(work, `data-${target}-${round}`);
+      mkdirSync(dataDir, { recursive: true });
+      const outcome = await runDeedTarget(target, { label: target, dataDir, databaseUrl: database?.url ?? null }, devices, devicesFile, probes, opts, work);
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+      templates ??= outcome.templates;
+      outcomes.push({ target, round, result: outcome.result, setupSeconds: outcome.setupSeconds });
     }
-    const dataDir = join(work, `data-${target}`);
-    mkdirSync(dataDir, { recursive: true });
-    const outcome = await runDeedTarget(target, { label: target, dataDir, databaseUrl: database?.url ?? null }, devices, devicesFile, probes, opts, work);
-    await database?.drop();
-    templates ??= outcome.templates;
-    outcomes.push({ target, result: outcome.result, setupSeconds: outcome.setupSeconds });
-  }
 
-  if (opts.targets.includes('ceiling')) {
-    templates ??= await probeTemplatesFromScratch(probes, opts, work);
-    outcomes.push({ target: 'ceiling', result: await runCeiling(templates, devicesFile, opts, work) });
+    if (opts.targets.includes('ceiling')) {
+      templates ??= await probeTemplatesFromScratch(probes, opts, work);
+      outcomes.push({ target: 'ceiling', round, result: await runCeiling(templates, devicesFile, opts, work) });
+    }
   }
 
   report(outcomes, opts);
@@ -439,8 +464,16 @@ function redact(url: string): string {
   }
 }
 
+const TARGET_ORDER: readonly Target[] = ['sqlite', 'postgres', 'ceiling'];
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
 function report(outcomes: readonly RunOutcome[], opts: Options): void {
-  const ceiling = outcomes.find((o) => o.target === 'ceiling')?.result ?? null;
+  const ceilingOf = (round: number) => outcomes.find((o) => o.target === 'ceiling' && o.round === round)?.result ?? null;
   const processes = opts.workers > 1 ? ` × ${opts.workers}` : '';
   const names: Record<Target, string> = {
     sqlite: `Deed, SQLite${processes}`, postgres: `Deed, PostgreSQL${processes}`, ceiling: `HTTP ceiling (bare Fastify${processes})`,
@@ -448,15 +481,18 @@ function report(outcomes: readonly RunOutcome[], opts: Options): void {
   const rows: string[][] = [[
     'target', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'success %', '÷ ceiling', 'server CPU', '(kernel)', 'µs CPU/req', 'load CPU', 'other CPU',
   ]];
-  for (const o of outcomes) {
+  const ordered = [...outcomes].sort((a, b) => TARGET_ORDER.indexOf(a.target) - TARGET_ORDER.indexOf(b.target) || a.round - b.round);
+  for (const o of ordered) {
     const r = o.result;
+    const name = opts.rounds > 1 ? `${names[o.target]}, round ${o.round}` : names[o.target];
     if (r === null) {
-      rows.push([names[o.target], `skipped: ${o.skipped ?? '?'}`.slice(0, 120)]);
+      rows.push([name, `skipped: ${o.skipped ?? '?'}`.slice(0, 120)]);
       continue;
     }
+    const ceiling = ceilingOf(o.round);
     const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '-' : `${v.toFixed(0)} %`);
     rows.push([
-      names[o.target], fmt(r.requestsPerSecond, 0), fmt(r.latencyMs.p50, 2), fmt(r.latencyMs.p99, 2), fmt(r.latencyMs.max, 1),
+      name, fmt(r.requestsPerSecond, 0), fmt(r.latencyMs.p50, 2), fmt(r.latencyMs.p99, 2), fmt(r.latencyMs.max, 1),
       r.completed === 0 ? '-' : fmt((100 * r.success) / r.completed, 2),
       ceiling === null || o.target === 'ceiling' ? (o.target === 'ceiling' ? '1.00' : '-') : fmt(r.requestsPerSecond / ceiling.requestsPerSecond, 2),
       pct(r.cpu.server), pct(r.cpu.serverSystem),
@@ -477,20 +513,38 @@ function report(outcomes: readonly RunOutcome[], opts: Options): void {
   for (const row of body) out.push(row.length === 2 ? `${(row[0] ?? '').padEnd(widths[0] ?? 0)}  ${row[1] ?? ''}` : line(row));
   out.push(`(CPU over the measured window, 100 % = one core of ${cpus().length}: the server processes (primary and workers; of which in the kernel), the load process,`
     + ' and every other process (PostgreSQL backends included). µs CPU/req is the server\'s CPU time per answer.)');
-  const sqlite = outcomes.find((o) => o.target === 'sqlite')?.result ?? null;
-  if (sqlite !== null) {
+  const sqliteRuns = outcomes.flatMap((o) => (o.target === 'sqlite' && o.result !== null ? [o.result] : []));
+  const meets = (r: LoadResult) => r.requestsPerSecond >= TARGET_JOINS_PER_SECOND && r.latencyMs.p99 <= TARGET_P99_MS;
+  const target = `Target (SQLite, ${opts.concurrency} in flight): ≥ ${TARGET_JOINS_PER_SECOND} joins/s with p99 ≤ ${TARGET_P99_MS} ms`;
+  if (sqliteRuns.length === 1 && sqliteRuns[0] !== undefined) {
+    const sqlite = sqliteRuns[0];
     const rate = sqlite.requestsPerSecond;
     const p99 = sqlite.latencyMs.p99;
-    const successShare = sqlite.completed === 0 ? 0 : sqlite.success / sqlite.completed;
-    const met = rate >= TARGET_JOINS_PER_SECOND && p99 <= TARGET_P99_MS;
-    out.push('', `Target (SQLite, ${opts.concurrency} in flight): ≥ ${TARGET_JOINS_PER_SECOND} joins/s with p99 ≤ ${TARGET_P99_MS} ms — `
-      + `${met ? 'MET' : 'NOT MET'} (${rate.toFixed(0)} joins/s, p99 ${p99.toFixed(2)} ms); aim ${AIM_JOINS_PER_SECOND} joins/s: ${rate >= AIM_JOINS_PER_SECOND ? 'reached' : 'not reached'}.`);
+    out.push('', `${target} — ${meets(sqlite) ? 'MET' : 'NOT MET'} (${rate.toFixed(0)} joins/s, p99 ${p99.toFixed(2)} ms); `
+      + `aim ${AIM_JOINS_PER_SECOND} joins/s: ${rate >= AIM_JOINS_PER_SECOND ? 'reached' : 'not reached'}.`);
+  } else if (sqliteRuns.length > 1) {
+    out.push('', 'Over the rounds (median, and lowest – highest):');
+    for (const t of TARGET_ORDER) {
+      const runs = outcomes.flatMap((o) => (o.target === t && o.result !== null ? [o.result] : []));
+      if (runs.length === 0) continue;
+      const rates = runs.map((r) => r.requestsPerSecond);
+      const p99s = runs.map((r) => r.latencyMs.p99);
+      out.push(`  ${names[t]}: ${fmt(median(rates), 0)} req/s (${fmt(Math.min(...rates), 0)} – ${fmt(Math.max(...rates), 0)}), `
+        + `p99 ${fmt(median(p99s), 2)} ms (${fmt(Math.min(...p99s), 2)} – ${fmt(Math.max(...p99s), 2)})`);
+    }
+    const met = sqliteRuns.filter(meets).length;
+    out.push('', `${target} — met in ${met} of ${sqliteRuns.length} rounds${met === sqliteRuns.length ? ' (MET in every round)' : ''}; `
+      + `aim ${AIM_JOINS_PER_SECOND} joins/s reached in ${sqliteRuns.filter((r) => r.requestsPerSecond >= AIM_JOINS_PER_SECOND).length}.`);
+  }
+  if (sqliteRuns.length > 0) {
     if (opts.concurrency !== 64) out.push(`(The target is defined at 64 in flight; this run used ${opts.concurrency}.)`);
+    const completed = sqliteRuns.reduce((n, r) => n + r.completed, 0);
+    const successShare = completed === 0 ? 0 : sqliteRuns.reduce((n, r) => n + r.success, 0) / completed;
     out.push(`Success answers: ${(successShare * 100).toFixed(3)} % (required ≥ 99.9 %: ${successShare >= 0.999 ? 'yes' : 'NO'}).`);
   }
   for (const o of outcomes) {
     if (o.result !== null && o.target !== 'ceiling' && o.result.completed > 0 && o.result.success / o.result.completed < 0.999) {
-      out.push(`WARNING: only ${((100 * o.result.success) / o.result.completed).toFixed(2)} % of ${o.target} answers were Success: ${JSON.stringify(o.result.failures)}`);
+      out.push(`WARNING: only ${((100 * o.result.success) / o.result.completed).toFixed(2)} % of ${o.target}${opts.rounds > 1 ? ` (round ${o.round})` : ''} answers were Success: ${JSON.stringify(o.result.failures)}`);
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);
@@ -514,6 +568,11 @@ main().then(
   },
   async (err: unknown) => {
     if (interrupted) return; // the signal handler cleans up and exits
+    if (err instanceof UsageError) {
+      log(`bench:join: ${err.message} (see --help)`);
+      await cleanUp();
+      process.exit(2);
+    }
     log(`bench:join failed: ${(err as Error).stack ?? String(err)}`);
     await cleanUp();
     process.exit(1);
