@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import {
-  createHttpClient, freePort, killAllOwned, machineCpuTicks, spawnNode, stopAllOwned, waitForStderr,
+  createHttpClient, freePort, killAllOwned, machineCpuTicks, percentile, spawnNode, stopAllOwned, waitForStderr,
   type LoadResult, type OwnedChild,
 } from './common.js';
 import { makeDevices, joinReqBody, prepareDevice, type BenchDevice } from './devices.js';
@@ -466,12 +466,6 @@ function redact(url: string): string {
 
 const TARGET_ORDER: readonly Target[] = ['sqlite', 'postgres', 'ceiling'];
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
-}
-
 function report(outcomes: readonly RunOutcome[], opts: Options): void {
   const ceilingOf = (round: number) => outcomes.find((o) => o.target === 'ceiling' && o.round === round)?.result ?? null;
   const processes = opts.workers > 1 ? ` × ${opts.workers}` : '';
@@ -516,6 +510,17 @@ function report(outcomes: readonly RunOutcome[], opts: Options): void {
   const sqliteRuns = outcomes.flatMap((o) => (o.target === 'sqlite' && o.result !== null ? [o.result] : []));
   const meets = (r: LoadResult) => r.requestsPerSecond >= TARGET_JOINS_PER_SECOND && r.latencyMs.p99 <= TARGET_P99_MS;
   const target = `Target (SQLite, ${opts.concurrency} in flight): ≥ ${TARGET_JOINS_PER_SECOND} joins/s with p99 ≤ ${TARGET_P99_MS} ms`;
+  if (opts.rounds > 1) {
+    out.push('', 'Over the rounds (median, and lowest – highest):');
+    for (const t of TARGET_ORDER) {
+      const runs = outcomes.flatMap((o) => (o.target === t && o.result !== null ? [o.result] : []));
+      if (runs.length === 0) continue;
+      const rates = Float64Array.from(runs, (r) => r.requestsPerSecond).sort();
+      const p99s = Float64Array.from(runs, (r) => r.latencyMs.p99).sort();
+      const spread = (v: Float64Array, digits: number) => `${fmt(percentile(v, 50), digits)} (${fmt(v[0] ?? Number.NaN, digits)} – ${fmt(v[v.length - 1] ?? Number.NaN, digits)})`;
+      out.push(`  ${names[t]}: ${spread(rates, 0)} req/s, p99 ${spread(p99s, 2)} ms`);
+    }
+  }
   if (sqliteRuns.length === 1 && sqliteRuns[0] !== undefined) {
     const sqlite = sqliteRuns[0];
     const rate = sqlite.requestsPerSecond;
@@ -523,15 +528,6 @@ function report(outcomes: readonly RunOutcome[], opts: Options): void {
     out.push('', `${target} — ${meets(sqlite) ? 'MET' : 'NOT MET'} (${rate.toFixed(0)} joins/s, p99 ${p99.toFixed(2)} ms); `
       + `aim ${AIM_JOINS_PER_SECOND} joins/s: ${rate >= AIM_JOINS_PER_SECOND ? 'reached' : 'not reached'}.`);
   } else if (sqliteRuns.length > 1) {
-    out.push('', 'Over the rounds (median, and lowest – highest):');
-    for (const t of TARGET_ORDER) {
-      const runs = outcomes.flatMap((o) => (o.target === t && o.result !== null ? [o.result] : []));
-      if (runs.length === 0) continue;
-      const rates = runs.map((r) => r.requestsPerSecond);
-      const p99s = runs.map((r) => r.latencyMs.p99);
-      out.push(`  ${names[t]}: ${fmt(median(rates), 0)} req/s (${fmt(Math.min(...rates), 0)} – ${fmt(Math.max(...rates), 0)}), `
-        + `p99 ${fmt(median(p99s), 2)} ms (${fmt(Math.min(...p99s), 2)} – ${fmt(Math.max(...p99s), 2)})`);
-    }
     const met = sqliteRuns.filter(meets).length;
     out.push('', `${target} — met in ${met} of ${sqliteRuns.length} rounds${met === sqliteRuns.length ? ' (MET in every round)' : ''}; `
       + `aim ${AIM_JOINS_PER_SECOND} joins/s reached in ${sqliteRuns.filter((r) => r.requestsPerSecond >= AIM_JOINS_PER_SECOND).length}.`);
