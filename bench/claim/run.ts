@@ -19,7 +19,8 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CLOCK_TICKS, killAllOwned, machineCpuTicks, percentile, processTreeCpuTicks, stopAllOwned } from '../join/common.js';
+import { atCleanUp, runBenchmark, UsageError } from '../join/benchmark-run.js';
+import { CLOCK_TICKS, machineCpuTicks, percentile, processTreeCpuTicks } from '../join/common.js';
 import { RawConnection } from './raw-client.js';
 import {
   createPostgresDatabase, makeClaimableDevices, prepareClaims, startDeed, HOME_NET_ID, type ClaimableDevice, type DeedTarget,
@@ -75,11 +76,11 @@ function options(): Options {
   const env = process.env;
   const int = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
     const n = value === undefined ? fallback : Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}`);
     return n;
   };
   const targets = (values.targets ?? env['BENCH_TARGETS'] ?? 'sqlite,postgres').split(',').map((t) => t.trim()).filter((t) => t !== '');
-  for (const t of targets) if (t !== 'sqlite' && t !== 'postgres') throw new Error(`unknown target ${t}: expected sqlite or postgres`);
+  for (const t of targets) if (t !== 'sqlite' && t !== 'postgres') throw new UsageError(`unknown target ${t}: expected sqlite or postgres`);
   const cpuProf = values['cpu-prof'] ?? env['BENCH_CPU_PROF'];
   const json = values.json ?? env['BENCH_JSON'];
   const workers = values.workers ?? env['BENCH_WORKERS'] ?? 'auto';
@@ -119,27 +120,10 @@ interface ClaimResult {
   readonly setupSeconds: number;
 }
 
-/** Everything to undo at the end, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopAllOwned().catch(() => undefined);
-    while (cleanups.length > 0) {
-      try {
-        await cleanups.pop()?.();
-      } catch (err) {
-        log(`cleanup: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
 async function main(): Promise<void> {
   const opts = options();
   const work = mkdtempSync(join(tmpdir(), 'deed-bench-claim-'));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  atCleanUp(() => rmSync(work, { recursive: true, force: true }));
   const cores = cpus();
   log(`Machine: ${cores.length} cores (${cores[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`);
   log(`Load average before the run: ${LOAD_BEFORE}`);
@@ -157,7 +141,7 @@ async function main(): Promise<void> {
         continue;
       }
       database = created;
-      cleanups.push(created.drop);
+      atCleanUp(created.drop);
     }
     const dataDir = join(work, `data-${target}`);
     mkdirSync(dataDir, { recursive: true });
@@ -316,26 +300,4 @@ function report(results: readonly (ClaimResult | { target: Target; skipped: stri
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) return;
-  interrupted = true;
-  log(`\n${signal}: stopping`);
-  void cleanUp().finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-process.on('exit', killAllOwned);
-
-main().then(
-  async () => {
-    await cleanUp();
-    process.exit(0);
-  },
-  async (err: unknown) => {
-    if (interrupted) return;
-    log(`bench:claim failed: ${(err as Error).stack ?? String(err)}`);
-    await cleanUp();
-    process.exit(1);
-  },
-);
+runBenchmark('bench:claim', main);

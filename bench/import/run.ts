@@ -19,8 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildManifest, createTestSigner, type TestGeneration } from '../../test/fixtures/microchip-test-signer.js';
+import { atCleanUp, runBenchmark, UsageError } from '../join/benchmark-run.js';
 import {
-  CLOCK_TICKS, createHttpClient, freePort, killAllOwned, machineCpuTicks, processCpuTicks, spawnNode, stopAllOwned, waitForStderr,
+  CLOCK_TICKS, createHttpClient, freePort, machineCpuTicks, processCpuTicks, spawnNode, waitForStderr,
   type OwnedChild,
 } from '../join/common.js';
 import { measureEcdsaCeiling, type EcdsaCeiling } from './ecdsa-ceiling.js';
@@ -78,13 +79,13 @@ function options(): Options {
   const env = process.env;
   const num = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
     const n = value === undefined ? fallback : Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}`);
+    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number from ${min} to ${max}`);
     return n;
   };
   const database = values.database ?? env['BENCH_DATABASE'] ?? 'sqlite';
-  if (database !== 'sqlite' && database !== 'postgres') throw new Error('--database must be sqlite or postgres');
+  if (database !== 'sqlite' && database !== 'postgres') throw new UsageError('--database must be sqlite or postgres');
   const generation = values.generation ?? env['BENCH_GENERATION'] ?? 'B';
-  if (generation !== 'B' && generation !== 'C' && generation !== 'mixed') throw new Error('--generation must be B, C or mixed');
+  if (generation !== 'B' && generation !== 'C' && generation !== 'mixed') throw new UsageError('--generation must be B, C or mixed');
   const cpuProf = values['cpu-prof'] ?? env['BENCH_CPU_PROF'];
   const json = values.json ?? env['BENCH_JSON'];
   return {
@@ -102,23 +103,6 @@ function options(): Options {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-');
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-
-/** Everything to undo at the end, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopAllOwned().catch(() => undefined);
-    while (cleanups.length > 0) {
-      try {
-        await cleanups.pop()?.();
-      } catch (err) {
-        log(`cleanup: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
 
 /** Resident memory of a process in MiB, from /proc: now (VmRSS) and its peak so far (VmHWM); and its threads. */
 function processStatus(pid: number): { rss: number; hwm: number; threads: number } | null {
@@ -153,7 +137,7 @@ interface ImportRun {
 async function main(): Promise<void> {
   const opts = options();
   const work = mkdtempSync(join(tmpdir(), 'deed-bench-import-'));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  atCleanUp(() => rmSync(work, { recursive: true, force: true }));
   const cores = cpus();
   const loadBefore = loadAverage();
   log(`Machine: ${cores.length} cores (${cores[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`);
@@ -173,7 +157,7 @@ async function main(): Promise<void> {
   let databaseUrl: string | null = null;
   if (opts.database === 'postgres') {
     const created = await createPostgresDatabase(opts.pgAdminUrl);
-    cleanups.push(created.drop);
+    atCleanUp(created.drop);
     databaseUrl = created.url;
   }
 
@@ -370,26 +354,4 @@ function report(r: {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) return;
-  interrupted = true;
-  log(`\n${signal}: stopping`);
-  void cleanUp().finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-process.on('exit', killAllOwned);
-
-main().then(
-  async () => {
-    await cleanUp();
-    process.exit(0);
-  },
-  async (err: unknown) => {
-    if (interrupted) return;
-    log(`bench:import failed: ${(err as Error).stack ?? String(err)}`);
-    await cleanUp();
-    process.exit(1);
-  },
-);
+runBenchmark('bench:import', main);

@@ -18,8 +18,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { atCleanUp, runBenchmark, UsageError } from './benchmark-run.js';
 import {
-  createHttpClient, freePort, killAllOwned, machineCpuTicks, percentile, spawnNode, stopAllOwned, waitForStderr,
+  createHttpClient, freePort, machineCpuTicks, percentile, spawnNode, waitForStderr,
   type LoadResult, type OwnedChild,
 } from './common.js';
 import { makeDevices, joinReqBody, prepareDevice, type BenchDevice } from './devices.js';
@@ -59,9 +60,6 @@ interface Options {
   readonly rounds: number;
 }
 
-/** A bad flag or environment value: reported without a stack trace. */
-class UsageError extends Error {}
-
 const FLAGS = {
   devices: { type: 'string' }, concurrency: { type: 'string' }, warmup: { type: 'string' }, duration: { type: 'string' },
   targets: { type: 'string' }, workers: { type: 'string' }, client: { type: 'string' }, deed: { type: 'string' },
@@ -69,16 +67,8 @@ const FLAGS = {
   json: { type: 'string' }, rounds: { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
-function parseFlags() {
-  try {
-    return parseArgs({ options: FLAGS, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
 function options(): Options {
-  const { values } = parseFlags();
+  const { values } = parseArgs({ options: FLAGS, strict: true });
   if (values.help === true) {
     process.stdout.write(HELP);
     process.exit(0);
@@ -143,25 +133,6 @@ const LOAD_BEFORE = loadavg().map((l) => l.toFixed(2)).join(' ');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-/** Everything to undo at the end, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-/** Stops every child, then undoes everything in `cleanups`; once, however often it is called. */
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopAllOwned().catch(() => undefined);
-    while (cleanups.length > 0) {
-      const undo = cleanups.pop();
-      try {
-        await undo?.();
-      } catch (err) {
-        log(`cleanup: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
 interface DeedTarget {
   readonly label: string;
   readonly dataDir: string;
@@ -180,7 +151,7 @@ interface RunOutcome {
 async function main(): Promise<void> {
   const opts = options();
   const work = mkdtempSync(join(tmpdir(), 'deed-bench-'));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  atCleanUp(() => rmSync(work, { recursive: true, force: true }));
 
   const cores = cpus();
   log(`Machine: ${cores.length} cores (${cores[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`);
@@ -213,7 +184,7 @@ async function main(): Promise<void> {
           continue;
         }
         database = created;
-        cleanups.push(created.drop);
+        atCleanUp(created.drop);
       }
       const dataDir = join(work, `data-${target}-${round}`);
       mkdirSync(dataDir, { recursive: true });
@@ -546,31 +517,4 @@ function report(outcomes: readonly RunOutcome[], opts: Options): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) return;
-  interrupted = true;
-  log(`\n${signal}: stopping`);
-  void cleanUp().finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-process.on('exit', killAllOwned);
-
-main().then(
-  async () => {
-    await cleanUp();
-    process.exit(0);
-  },
-  async (err: unknown) => {
-    if (interrupted) return; // the signal handler cleans up and exits
-    if (err instanceof UsageError) {
-      log(`bench:join: ${err.message} (see --help)`);
-      await cleanUp();
-      process.exit(2);
-    }
-    log(`bench:join failed: ${(err as Error).stack ?? String(err)}`);
-    await cleanUp();
-    process.exit(1);
-  },
-);
+runBenchmark('bench:join', main);

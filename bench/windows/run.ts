@@ -23,7 +23,8 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { RawConnection } from '../claim/raw-client.js';
 import { createPostgresDatabase } from '../claim/setup.js';
-import { CLOCK_TICKS, killAllOwned, machineCpuTicks, percentile, processCpuTicks, stopAllOwned } from '../join/common.js';
+import { atCleanUp, runBenchmark, UsageError } from '../join/benchmark-run.js';
+import { CLOCK_TICKS, machineCpuTicks, percentile, processCpuTicks } from '../join/common.js';
 import { connectPacket, publishPacket, RawMqttClient, subscribePacket } from './raw-mqtt.js';
 import { prepareDevices, startDeedWithMqtt, type BenchDevice } from './setup.js';
 
@@ -80,11 +81,11 @@ function options(): Options {
   }
   const int = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
     const n = value === undefined ? fallback : Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}`);
     return n;
   };
   const targets = (values.targets ?? 'sqlite,postgres').split(',').map((t) => t.trim()).filter((t) => t !== '');
-  for (const t of targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}: expected ${TARGETS.join(', ')}`);
+  for (const t of targets) if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`unknown target ${t}: expected ${TARGETS.join(', ')}`);
   return {
     devices: int('--devices', values.devices, 10_000, 100, 18_000),
     inflight: int('--inflight', values.inflight, 200, 1, 10_000),
@@ -114,22 +115,6 @@ interface WindowResult {
   readonly windows: { readonly ok: number; readonly failures: Record<string, number>; readonly seconds: number; readonly perSecond: number; readonly latencyMs: Latency; readonly cpu: Cpu };
   readonly sampleClaims: { readonly tried: number; readonly success: number; readonly failures: Record<string, number>; readonly publishToClaimedMs: Latency };
   readonly claims: { readonly tried: number; readonly success: number; readonly failures: Record<string, number>; readonly seconds: number; readonly perSecond: number; readonly latencyMs: Latency; readonly cpu: Cpu };
-}
-
-const cleanups: (() => Promise<void> | void)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopAllOwned().catch(() => undefined);
-    while (cleanups.length > 0) {
-      try {
-        await cleanups.pop()?.();
-      } catch (err) {
-        log(`cleanup: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
 }
 
 function latency(values: Float64Array): Latency {
@@ -226,11 +211,11 @@ async function runTarget(target: Target, opts: Options, work: string): Promise<W
     const created = await createPostgresDatabase(opts.pgAdminUrl, log);
     if (typeof created === 'string') throw new Error(`PostgreSQL: ${created}`);
     database = created;
-    cleanups.push(created.drop);
+    atCleanUp(created.drop);
   }
   const redisUrl = target === 'postgres-redis' ? opts.redisUrl : null;
   if (redisUrl !== null) {
-    cleanups.push(async () => {
+    atCleanUp(async () => {
       const redis = new Redis(redisUrl);
       const keys = await redis.keys('deed:mqtt:*');
       if (keys.length > 0) await redis.del(...keys);
@@ -376,7 +361,7 @@ function report(results: readonly WindowResult[], opts: Options): void {
 async function main(): Promise<void> {
   const opts = options();
   const work = mkdtempSync(join(tmpdir(), 'deed-bench-windows-'));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  atCleanUp(() => rmSync(work, { recursive: true, force: true }));
   const cores = cpus();
   log(`Machine: ${cores.length} cores (${cores[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`);
   log(`Load average before the run: ${LOAD_BEFORE}`);
@@ -389,26 +374,4 @@ async function main(): Promise<void> {
   }
 }
 
-let interrupted = false;
-const onSignal = (signal: NodeJS.Signals) => {
-  if (interrupted) return;
-  interrupted = true;
-  log(`\n${signal}: stopping`);
-  void cleanUp().finally(() => process.exit(130));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-process.on('exit', killAllOwned);
-
-main().then(
-  async () => {
-    await cleanUp();
-    process.exit(0);
-  },
-  async (err: unknown) => {
-    if (interrupted) return;
-    log(`bench:windows failed: ${(err as Error).stack ?? String(err)}`);
-    await cleanUp();
-    process.exit(1);
-  },
-);
+runBenchmark('bench:windows', main);
