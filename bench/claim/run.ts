@@ -20,10 +20,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { atCleanUp, runBenchmark, UsageError } from '../join/benchmark-run.js';
+import { createPostgresDatabase } from '../join/postgres-database.js';
 import { CLOCK_TICKS, machineCpuTicks, percentile, processTreeCpuTicks } from '../join/common.js';
 import { RawConnection } from './raw-client.js';
 import {
-  createPostgresDatabase, makeClaimableDevices, prepareClaims, startDeed, HOME_NET_ID, type ClaimableDevice, type DeedTarget,
+  makeClaimableDevices, prepareClaims, startDeed, HOME_NET_ID, type ClaimableDevice, type DeedTarget,
 } from './setup.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));

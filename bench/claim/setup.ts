@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createHttpClient, freePort, spawnNode, waitForStderr, type OwnedChild } from '../join/common.js';
 
 export const APPLICATION_ID = 'bench-claims';
@@ -106,47 +105,3 @@ export async function prepareClaims(
   return token;
 }
 
-/** Creates `deed_bench_<random>`; returns its URL and how to drop it, or why PostgreSQL is skipped. */
-export async function createPostgresDatabase(adminUrl: string, log: (line: string) => void): Promise<{ url: string; drop: () => Promise<void> } | string> {
-  const name = `deed_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-  admin.on('error', () => undefined);
-  try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch (err) {
-    await admin.end().catch(() => undefined);
-    return `${redact(adminUrl)} is unreachable or refused CREATE DATABASE: ${(err as Error).message}`;
-  }
-  await admin.end().catch(() => undefined);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  log(`PostgreSQL: created database ${name}`);
-  let dropped = false;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      if (dropped) return;
-      dropped = true;
-      const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-      c.on('error', () => undefined);
-      try {
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        log(`PostgreSQL: dropped database ${name}`);
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    },
-  };
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}

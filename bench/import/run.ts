@@ -17,9 +17,9 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { buildManifest, createTestSigner, type TestGeneration } from '../../test/fixtures/microchip-test-signer.js';
 import { atCleanUp, runBenchmark, UsageError } from '../join/benchmark-run.js';
+import { createPostgresDatabase } from '../join/postgres-database.js';
 import {
   CLOCK_TICKS, createHttpClient, freePort, machineCpuTicks, processCpuTicks, spawnNode, waitForStderr,
   type OwnedChild,
@@ -156,7 +156,8 @@ async function main(): Promise<void> {
 
   let databaseUrl: string | null = null;
   if (opts.database === 'postgres') {
-    const created = await createPostgresDatabase(opts.pgAdminUrl);
+    const created = await createPostgresDatabase(opts.pgAdminUrl, log);
+    if (typeof created === 'string') throw new Error(`PostgreSQL: ${created}`);
     atCleanUp(created.drop);
     databaseUrl = created.url;
   }
@@ -285,35 +286,6 @@ async function importManifest(
     serverThreads: { idle: idle?.threads ?? Number.NaN, peak: peakThreads },
     cpu: { server: serverCpu, serverSystem, cli: cliCpu, machineBusy },
     serverMicrosPerEntry: serverCpu === null ? null : ((serverCpu / 100) * wallSeconds * 1e6) / opts.entries,
-  };
-}
-
-/** Creates `deed_bench_import_<random>` and returns its URL and how to drop it. */
-async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `deed_bench_import_${randomBytes(4).toString('hex')}`;
-  const query = async (text: string) => {
-    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.query(text);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
-  await query(`CREATE DATABASE ${name}`);
-  log(`PostgreSQL: created database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  let dropped = false;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      if (dropped) return;
-      dropped = true;
-      await query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      log(`PostgreSQL: dropped database ${name}`);
-    },
   };
 }
 

@@ -17,8 +17,8 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { atCleanUp, runBenchmark, UsageError } from './benchmark-run.js';
+import { createPostgresDatabase } from './postgres-database.js';
 import {
   createHttpClient, freePort, machineCpuTicks, percentile, spawnNode, waitForStderr,
   type LoadResult, type OwnedChild,
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
       if (target === 'ceiling') continue;
       let database: { url: string; drop: () => Promise<void> } | null = null;
       if (target === 'postgres') {
-        const created = await createPostgresDatabase(opts.pgAdminUrl);
+        const created = await createPostgresDatabase(opts.pgAdminUrl, log);
         if (typeof created === 'string') {
           log(`PostgreSQL: skipped (${created})`);
           outcomes.push({ target, round, result: null, skipped: created });
@@ -388,51 +388,6 @@ async function runLoad(
     + `${failed} not Success, ${result.connectionsOpened} connections`);
   if (failed > 0) log(`  failures: ${JSON.stringify(result.failures)}\n  e.g. ${result.failureSamples.join('\n       ')}`);
   return result;
-}
-
-/** Creates `deed_bench_<random>`; returns its URL and how to drop it, or why PostgreSQL is skipped. */
-async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> } | string> {
-  const name = `deed_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-  admin.on('error', () => undefined);
-  try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch (err) {
-    await admin.end().catch(() => undefined);
-    return `${redact(adminUrl)} is unreachable or refused CREATE DATABASE: ${(err as Error).message}`;
-  }
-  await admin.end().catch(() => undefined);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  log(`PostgreSQL: created database ${name}`);
-  let dropped = false;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      if (dropped) return;
-      dropped = true;
-      const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-      c.on('error', () => undefined);
-      try {
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        log(`PostgreSQL: dropped database ${name}`);
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    },
-  };
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
 }
 
 const TARGET_ORDER: readonly Target[] = ['sqlite', 'postgres', 'ceiling'];

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { RawConnection } from '../claim/raw-client.js';
-import { createPostgresDatabase } from '../claim/setup.js';
+import { createPostgresDatabase } from '../join/postgres-database.js';
 import { atCleanUp, runBenchmark, UsageError } from '../join/benchmark-run.js';
 import { CLOCK_TICKS, machineCpuTicks, percentile, processCpuTicks } from '../join/common.js';
 import { connectPacket, publishPacket, RawMqttClient, subscribePacket } from './raw-mqtt.js';
