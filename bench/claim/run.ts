@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { atCleanUp, runBenchmark, UsageError } from '../join/benchmark-run.js';
 import { createPostgresDatabase } from '../join/postgres-database.js';
 import { CLOCK_TICKS, machineCpuTicks, percentile, processTreeCpuTicks } from '../join/common.js';
-import { RawConnection } from './raw-client.js';
+import { RawConnection } from '../join/raw-http.js';
 import {
   makeClaimableDevices, prepareClaims, startDeed, HOME_NET_ID, type ClaimableDevice, type DeedTarget,
 } from './setup.js';

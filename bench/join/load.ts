@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { CLOCK_TICKS, machineCpuTicks, percentile, processTreeCpuTicks, type LoadResult } from './common.js';
 import { joinReqBody, prepareDevice, type BenchDevice } from './devices.js';
-import { RawHttpConnection, type HttpAnswer } from './raw-http.js';
+import { RawConnection, type RawAnswer } from './raw-http.js';
 
 /** What run.ts passes in the config file. */
 export interface LoadConfig {
@@ -41,7 +41,7 @@ export interface LoadConfig {
 
 const MAX_DEV_NONCE = 0xffff;
 
-type Post = (body: string) => Promise<HttpAnswer | Error>;
+type Post = (body: string) => Promise<RawAnswer | Error>;
 
 /** One POST function per request in flight, and how to close them all. */
 interface Clients {
@@ -51,8 +51,8 @@ interface Clients {
 
 function rawClients(url: URL, auth: Record<string, string>, config: LoadConfig, onConnect: () => void): Clients {
   const connections = Array.from({ length: config.concurrency }, () =>
-    new RawHttpConnection(url, '/api/bi', auth, config.requestTimeoutMs, onConnect));
-  return { posts: connections.map((c) => (body: string) => c.post(body)), close: () => connections.forEach((c) => c.close()) };
+    new RawConnection(url, auth, config.requestTimeoutMs, onConnect));
+  return { posts: connections.map((c) => (body: string) => c.request('POST', '/api/bi', body)), close: () => connections.forEach((c) => c.close()) };
 }
 
 function httpClients(url: URL, auth: Record<string, string>, config: LoadConfig, onConnect: () => void): Clients {
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     return true;
   };
 
-  const record = (answer: HttpAnswer | Error, latencyMs: number): void => {
+  const record = (answer: RawAnswer | Error, latencyMs: number): void => {
     if (measured === latencies.length) {
       const grown = new Float64Array(latencies.length * 2);
       grown.set(latencies);

@@ -1,13 +1,13 @@
 /**
- * A minimal HTTP/1.1 keep-alive client for the load process: one TCP connection, one request at a
- * time, the request written in one piece, the answer read by Content-Length. It costs the load
- * process several times less CPU per request than `http.request`, which matters when the load and
- * the server share two cores. Enough for the JSON answers of the servers under test (Fastify
- * always sends Content-Length for them); anything else (chunked answers) is reported as an error.
+ * A minimal HTTP/1.1 keep-alive client for the benchmarks' load: one TCP connection, one request
+ * at a time, each written in one piece, the answer read by Content-Length (Fastify always sends
+ * it for these answers). Several times cheaper per request than `http.request`, which matters
+ * when the load and the server share two cores. Any other answer shape (chunked) is reported as
+ * an error.
  */
 import net from 'node:net';
 
-export interface HttpAnswer {
+export interface RawAnswer {
   readonly status: number;
   readonly text: string;
 }
@@ -16,43 +16,38 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i;
 const CONNECTION_CLOSE = /\r\nconnection:[ \t]*close/i;
 
-interface Pending {
-  resolve(answer: HttpAnswer | Error): void;
-  timer: NodeJS.Timeout;
-}
-
-export class RawHttpConnection {
-  readonly #host: string;
-  readonly #port: number;
-  readonly #requestHead: string;
+export class RawConnection {
+  readonly #url: URL;
+  readonly #headers: string;
   readonly #timeoutMs: number;
   readonly #onConnect: () => void;
   #socket: net.Socket | null = null;
   #buffer: Buffer = Buffer.alloc(0);
-  #pending: Pending | null = null;
-  #closeAfter = false;
+  #pending: { resolve(answer: RawAnswer | Error): void; timer: NodeJS.Timeout } | null = null;
 
   /**
-   * @param headers extra request headers, e.g. `{ authorization: 'Bearer …' }`
-   * @param onConnect called for every TCP connection opened (keep-alive: once, unless the server closes it)
+   * @param headers sent with every request, e.g. `{ authorization: 'Bearer …' }`
+   * @param onConnect called for every TCP connection opened (keep-alive: once)
    */
-  constructor(url: URL, path: string, headers: Readonly<Record<string, string>>, timeoutMs: number, onConnect: () => void) {
-    this.#host = url.hostname;
-    this.#port = Number(url.port);
+  constructor(url: URL, headers: Readonly<Record<string, string>>, timeoutMs: number, onConnect: () => void) {
+    this.#url = url;
+    this.#headers = `Host: ${url.host}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}`;
     this.#timeoutMs = timeoutMs;
     this.#onConnect = onConnect;
-    const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-    this.#requestHead = `POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n${extra}Content-Length: `;
   }
 
-  /** POSTs `body` (ASCII JSON); resolves with the answer, or with an Error (never rejects). */
-  post(body: string): Promise<HttpAnswer | Error> {
+  /** Sends one request (an ASCII JSON body, or none); resolves with the answer or an Error, never rejects. */
+  request(method: string, path: string, body?: string): Promise<RawAnswer | Error> {
     if (this.#pending !== null) return Promise.resolve(new Error('a request is already in flight on this connection'));
     const socket = this.#socket ?? this.#connect();
+    const head = `${method} ${path} HTTP/1.1\r\n${this.#headers}`;
+    const message = body === undefined
+      ? `${head}\r\n`
+      : `${head}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.#fail(new Error('timeout')), this.#timeoutMs);
       this.#pending = { resolve, timer };
-      socket.write(`${this.#requestHead}${body.length}\r\n\r\n${body}`, 'latin1');
+      socket.write(message, 'latin1');
     });
   }
 
@@ -63,11 +58,9 @@ export class RawHttpConnection {
   }
 
   #connect(): net.Socket {
-    const socket = net.connect({ host: this.#host, port: this.#port, noDelay: true });
+    const socket = net.connect({ host: this.#url.hostname, port: Number(this.#url.port), noDelay: true });
     this.#onConnect();
     this.#buffer = Buffer.alloc(0);
-    this.#closeAfter = false;
-    // Events of a connection this client already let go of are ignored.
     socket.on('data', (chunk: Buffer) => { if (this.#socket === socket) this.#onData(chunk); });
     socket.on('error', (err) => { if (this.#socket === socket) this.#fail(err); });
     socket.on('close', () => { if (this.#socket === socket) this.#fail(new Error('connection closed by the server')); });
@@ -88,20 +81,18 @@ export class RawHttpConnection {
     const bodyStart = headerEnd + HEADER_END.length;
     const bodyEnd = bodyStart + Number(length);
     if (this.#buffer.length < bodyEnd) return;
-    const status = Number(head.slice(9, 12));
-    const text = this.#buffer.toString('utf8', bodyStart, bodyEnd);
     if (this.#buffer.length > bodyEnd) {
       this.#fail(new Error('the server sent more than one answer'));
       return;
     }
+    const answer = { status: Number(head.slice(9, 12)), text: this.#buffer.toString('utf8', bodyStart, bodyEnd) };
     this.#buffer = Buffer.alloc(0);
-    this.#closeAfter = CONNECTION_CLOSE.test(head);
     const pending = this.#pending;
     this.#pending = null;
-    if (this.#closeAfter) this.close();
+    if (CONNECTION_CLOSE.test(head)) this.close();
     if (pending !== null) {
       clearTimeout(pending.timer);
-      pending.resolve({ status, text });
+      pending.resolve(answer);
     }
   }
 

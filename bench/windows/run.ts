@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { RawConnection } from '../claim/raw-client.js';
+import { RawConnection } from '../join/raw-http.js';
 import { createPostgresDatabase } from '../join/postgres-database.js';
 import { atCleanUp, runBenchmark, UsageError } from '../join/benchmark-run.js';
 import { CLOCK_TICKS, machineCpuTicks, percentile, processCpuTicks } from '../join/common.js';
