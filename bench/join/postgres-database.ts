@@ -4,20 +4,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { redactDatabaseUrl } from '../../src/storage/database-url.js';
 
 /** Creates `deed_bench_<random>`; returns its URL and how to drop it, or why PostgreSQL is skipped. */
 export async function createPostgresDatabase(adminUrl: string, log: (line: string) => void): Promise<{ url: string; drop: () => Promise<void> } | string> {
   const name = `deed_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-  admin.on('error', () => undefined);
+  let admin: pg.Client | undefined;
   try {
+    // Inside the try: a URL pg cannot use (say an sslkey file that is not there) is a skip too.
+    admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+    admin.on('error', () => undefined);
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
   } catch (err) {
-    await admin.end().catch(() => undefined);
-    return `${redact(adminUrl)} is unreachable or refused CREATE DATABASE: ${(err as Error).message}`;
+    return `${redactDatabaseUrl(adminUrl)} is unreachable or refused CREATE DATABASE: ${(err as Error).message}`;
+  } finally {
+    await admin?.end().catch(() => undefined);
   }
-  await admin.end().catch(() => undefined);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   log(`PostgreSQL: created database ${name}`);
@@ -38,14 +41,4 @@ export async function createPostgresDatabase(adminUrl: string, log: (line: strin
       }
     },
   };
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
 }
